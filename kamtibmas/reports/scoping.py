@@ -1,0 +1,60 @@
+"""Which reports a user may see and what they may do with them. Used by every entry point."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from kamtibmas.accounts import roles
+from kamtibmas.geo.models import Unit
+from kamtibmas.reports.models import Report
+
+POLRES_LEVEL = (Unit.Kind.POLDA, Unit.Kind.POLRES)
+
+
+def sees_all(user: Any) -> bool:
+    """Polres-level staff (and administrators) see every report."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or user.has_role(roles.ADMIN):
+        return True
+    return bool(user.is_officer and user.unit.kind in POLRES_LEVEL)
+
+
+def reports_for(user: Any) -> QuerySet[Report]:
+    """Reports visible to the user: Polres all, a Polsek its own, a Bhabinkamtibmas their
+    kelurahan; residents and the public none (they use their tracking code)."""
+    qs = Report.objects.all()
+    if sees_all(user):
+        return qs
+    if not getattr(user, "is_authenticated", False) or not user.is_officer:
+        return qs.none()
+    if user.role_codes() == {roles.COMMUNITY_OFFICER}:
+        kelurahan_ids = list(user.kelurahan.values_list("pk", flat=True))
+        if kelurahan_ids:
+            return qs.filter(kelurahan_id__in=kelurahan_ids)
+    return qs.filter(assigned_unit_id__in=user.unit.descendant_ids())
+
+
+def can_view(user: Any, report: Report) -> bool:
+    return reports_for(user).filter(pk=report.pk).exists()
+
+
+def can_triage(user: Any, report: Report) -> bool:
+    return can_view(user, report) and user.has_role(*roles.TRIAGE_ROLES)
+
+
+def can_add_notes(user: Any, report: Report) -> bool:
+    return can_view(user, report) and user.has_role(
+        *roles.TRIAGE_ROLES, roles.COMMUNITY_OFFICER, roles.PATROL_OFFICER
+    )
+
+
+def can_see_reporter(user: Any, report: Report) -> bool:
+    """Identity and contact: only the roles that need them, and for anonymous reporters only
+    commanders and investigators."""
+    if not can_view(user, report):
+        return False
+    allowed = roles.ANONYMOUS_IDENTITY_ROLES if report.keep_anonymous else roles.CONTACT_ROLES
+    return user.has_role(*allowed)

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kamtibmas.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("open311/v2/", include("kamtibmas.open311.urls")),
+    path("accounts/", include("kamtibmas.accounts.urls")),
+    path("", include("kamtibmas.reports.urls")),
+    path("", include("kamtibmas.portal.urls")),
+]
