@@ -8,7 +8,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("open311/v2/", include("kamtibmas.open311.urls")),
-    path("accounts/", include("kamtibmas.accounts.urls")),
+    path("akun/", include("kamtibmas.accounts.urls")),
+    path("geo/", include("kamtibmas.geo.urls")),
     path("", include("kamtibmas.reports.urls")),
     path("", include("kamtibmas.portal.urls")),
 ]

@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+"""Public pages (views_public) and staff pages (views_staff) of reports."""
+
+from kamtibmas.reports import views_public, views_staff
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = views_public.urlpatterns + views_staff.urlpatterns
