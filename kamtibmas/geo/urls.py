@@ -1,4 +1,9 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from kamtibmas.geo import views
 
 app_name = "geo"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("kelurahan.geojson", views.kelurahan_geojson, name="kelurahan_geojson"),
+    path("lookup", views.point_lookup, name="lookup"),
+]
