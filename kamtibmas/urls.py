@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("open311/v2/", include("kamtibmas.open311.urls")),
+    path("akun/kunci-api/", include("kamtibmas.accounts.urls_apikeys")),
     path("akun/", include("kamtibmas.accounts.urls")),
     path("geo/", include("kamtibmas.geo.urls")),
     path("", include("kamtibmas.reports.urls")),
