@@ -58,3 +58,18 @@ def can_see_reporter(user: Any, report: Report) -> bool:
         return False
     allowed = roles.ANONYMOUS_IDENTITY_ROLES if report.keep_anonymous else roles.CONTACT_ROLES
     return user.has_role(*allowed)
+
+
+def can_read_audit_log(user: Any) -> bool:
+    """The global audit log: commanders and administrators."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or (user.is_officer and user.has_role(roles.COMMANDER,
+                                                                       roles.ADMIN)))
+
+
+def audit_unit_ids(user: Any) -> set[int] | None:
+    """Units whose members' audit rows the user may read; None means every unit."""
+    if sees_all(user):
+        return None
+    return set(user.unit.descendant_ids()) if getattr(user, "unit", None) else set()

@@ -189,3 +189,17 @@ def escalate(report: Report, reason: str) -> ReportEvent:
     Report.objects.filter(pk=report.pk).update(escalated_at=timezone.now())
     report.refresh_from_db()
     return _event(report, None, EventKind.ESCALATED, text=reason)
+
+
+@transaction.atomic
+def merge_duplicate(report: Report, original: Report, by: Any, *,
+                    expected_version: int | None = None) -> Report:
+    """Mark ``report`` as a duplicate of ``original`` and note the merge on the original's
+    timeline too (internal), so both sides of the link are visible."""
+    if original.status == Status.DUPLICATE:
+        raise WorkflowError("duplicate_of_duplicate",
+                            _("That report is itself a duplicate; choose its original."))
+    transition(report, Status.DUPLICATE, by, duplicate_of=original,
+               expected_version=expected_version)
+    _event(original, by, EventKind.MERGED, old_value=report.tracking_code)
+    return report
