@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -51,7 +52,7 @@ def compile_all() -> list[Path]:
 
 def merge_parts(lang: str = "id") -> int:
     """Copy translations from locale/parts/*.po into django.po where it has none."""
-    known: dict[object, str] = {}
+    known: dict[object, Any] = {}
     for part in sorted((LOCALE_DIR / "parts").glob("*.po")):
         for message in read(part, lang):
             if message.id and message.string:
@@ -71,9 +72,9 @@ def merge_parts(lang: str = "id") -> int:
 def missing(lang: str = "id") -> list[str]:
     """Message ids without a translation (or marked fuzzy)."""
     return [
-        str(m.id) for m in read(po_path(lang), lang)
-        if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string))
-                     or m.fuzzy)
+        str(m.id)
+        for m in read(po_path(lang), lang)
+        if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)) or m.fuzzy)
     ]
 
 

@@ -62,7 +62,8 @@ def test_photo_metadata_is_stripped_and_non_images_refused(make_report: Any) -> 
     stored = report.photos.get()
     with Image.open(stored.image.path) as img:
         assert not img.getexif()
-    assert b"CanaryCam" not in open(stored.image.path, "rb").read()
+    with open(stored.image.path, "rb") as fh:
+        assert b"CanaryCam" not in fh.read()
     with pytest.raises(intake.IntakeError) as exc:
         intake.submit(draft(), [("x.jpg", io.BytesIO(b"%PDF-1.4 not an image"))])
     assert "photos" in exc.value.errors

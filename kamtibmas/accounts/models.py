@@ -17,11 +17,17 @@ from kamtibmas.accounts import roles
 
 class User(AbstractUser):
     unit = models.ForeignKey(
-        "geo.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="members",
+        "geo.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
         verbose_name=_("unit"),
     )
     kelurahan = models.ManyToManyField(
-        "geo.Kelurahan", blank=True, related_name="officers",
+        "geo.Kelurahan",
+        blank=True,
+        related_name="officers",
         verbose_name=_("kelurahan looked after (Bhabinkamtibmas)"),
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
@@ -51,14 +57,18 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    def __str__(self) -> str:
+        return f"failed login at {self.at:%Y-%m-%d %H:%M}"
+
 
 class ApiKey(models.Model):
     class Scope(models.TextChoices):
         READ = "read", _("read")
         READ_WRITE = "read_write", _("read and write")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="api_keys")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
+    )
     name = models.CharField(_("name"), max_length=80)
     prefix = models.CharField(max_length=12, unique=True)
     key_hash = models.CharField(max_length=64)
@@ -79,8 +89,9 @@ class ApiKey(models.Model):
         """Create a key; the raw value is returned once and only its hash is stored."""
         prefix = secrets.token_hex(4)
         raw = f"kmt_{prefix}_{secrets.token_urlsafe(32)}"
-        key = cls.objects.create(user=user, name=name, prefix=prefix, key_hash=cls.hash(raw),
-                                 scope=scope)
+        key = cls.objects.create(
+            user=user, name=name, prefix=prefix, key_hash=cls.hash(raw), scope=scope
+        )
         return key, raw
 
     @classmethod
@@ -88,8 +99,11 @@ class ApiKey(models.Model):
         parts = raw.split("_")
         if len(parts) < 3 or parts[0] != "kmt":
             return None
-        key = cls.objects.select_related("user").filter(prefix=parts[1],
-                                                        revoked_at__isnull=True).first()
+        key = (
+            cls.objects.select_related("user")
+            .filter(prefix=parts[1], revoked_at__isnull=True)
+            .first()
+        )
         if key is None or not secrets.compare_digest(key.key_hash, cls.hash(raw)):
             return None
         if not key.user.is_active:
@@ -125,10 +139,12 @@ class AuditEvent(AppendOnlyModel):
     """Who did or read what, when and why. Never holds the personal data itself."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              blank=True, related_name="+")
-    actor_unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_unit = models.ForeignKey(
+        "geo.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     action = models.CharField(max_length=40, db_index=True)
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=40, db_index=True)

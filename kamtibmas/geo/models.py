@@ -52,7 +52,9 @@ class Kelurahan(models.Model):
 class Neighbourhood(models.Model):
     """An RT within an RW inside a kelurahan (optional detail below the kelurahan)."""
 
-    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.CASCADE, related_name="neighbourhoods")
+    kelurahan = models.ForeignKey(
+        Kelurahan, on_delete=models.CASCADE, related_name="neighbourhoods"
+    )
     rw = models.CharField("RW", max_length=3)
     rt = models.CharField("RT", max_length=3)
 
@@ -67,7 +69,7 @@ class Neighbourhood(models.Model):
 
 
 class Unit(models.Model):
-    """A unit of command: Polda > Polres > Polsek / KSKP / satuan (Sat Reskrim, Sat Resnarkoba...)."""
+    """A unit of command: Polda > Polres > Polsek / KSKP / satuan (Sat Reskrim, Resnarkoba...)."""
 
     class Kind(models.TextChoices):
         POLDA = "polda", "Polda"
@@ -110,7 +112,9 @@ class Unit(models.Model):
         ids = {self.pk}
         frontier = [self.pk]
         while frontier:
-            children = list(Unit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            children = list(
+                Unit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
             frontier = [c for c in children if c not in ids]
             ids.update(frontier)
         return ids

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from pyproj import Transformer
 import shapely
+from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 WGS84 = "EPSG:4326"

@@ -5,8 +5,8 @@ approximation: Voronoi cells of each kelurahan's interior point, clipped to an a
 city outline: the union of the points' hull (widened by 1 km) and a disc around each point
 whose area is 1.7 times the kelurahan's (radius 1.3 times that of an equal-area disc). Against
 the real city outline this covers 98 % of the city and takes in about 120 km² of sea and
-neighbouring land, which errs on the side of accepting a resident's report. They are marked ``is_approximate`` and the
-UI says so; ``kamtibmas geo import`` replaces them with real boundaries.
+neighbouring land, which errs on the side of accepting a resident's report. They are marked
+``is_approximate`` and the UI says so; ``kamtibmas geo import`` replaces them with real boundaries.
 """
 
 from __future__ import annotations
@@ -44,8 +44,15 @@ class KelurahanFact:
 def read_facts(path: Path = FACTS_CSV) -> list[KelurahanFact]:
     with path.open(newline="", encoding="utf-8") as fh:
         return [
-            KelurahanFact(row["kode"], row["kelurahan"], row["kode_kecamatan"], row["kecamatan"],
-                          float(row["lat"]), float(row["lon"]), float(row["area_km2"]))
+            KelurahanFact(
+                row["kode"],
+                row["kelurahan"],
+                row["kode_kecamatan"],
+                row["kecamatan"],
+                float(row["lat"]),
+                float(row["lon"]),
+                float(row["area_km2"]),
+            )
             for row in csv.DictReader(fh)
         ]
 
@@ -72,25 +79,70 @@ def approximate_polygons(facts: list[KelurahanFact]) -> dict[str, BaseGeometry]:
 UNITS: list[tuple[str, str, str, str | None, str | None]] = [
     ("polda-kaltim", "Polda Kalimantan Timur", Unit.Kind.POLDA, None, None),
     ("polres-balikpapan", "Polres Balikpapan", Unit.Kind.POLRES, "polda-kaltim", None),
-    ("polsek-balikpapan-timur", "Polsek Balikpapan Timur", Unit.Kind.POLSEK,
-     "polres-balikpapan", "64.71.01"),
-    ("polsek-balikpapan-barat", "Polsek Balikpapan Barat", Unit.Kind.POLSEK,
-     "polres-balikpapan", "64.71.02"),
-    ("polsek-balikpapan-utara", "Polsek Balikpapan Utara", Unit.Kind.POLSEK,
-     "polres-balikpapan", "64.71.03"),
-    ("polsek-balikpapan-tengah", "Polsek Balikpapan Tengah", Unit.Kind.POLSEK,
-     "polres-balikpapan", "64.71.04"),
-    ("polsek-balikpapan-selatan", "Polsek Balikpapan Selatan", Unit.Kind.POLSEK,
-     "polres-balikpapan", "64.71.05"),
-    ("polsek-balikpapan-kota", "Polsek Balikpapan Kota", Unit.Kind.POLSEK,
-     "polres-balikpapan", "64.71.06"),
-    ("polsek-pelabuhan-semayang", "Polsek Kawasan Pelabuhan Semayang", Unit.Kind.KSKP,
-     "polres-balikpapan", None),
-    ("polsek-bandara-sepinggan", "Polsek Kawasan Bandara Sepinggan", Unit.Kind.POLSEK,
-     "polres-balikpapan", None),
+    (
+        "polsek-balikpapan-timur",
+        "Polsek Balikpapan Timur",
+        Unit.Kind.POLSEK,
+        "polres-balikpapan",
+        "64.71.01",
+    ),
+    (
+        "polsek-balikpapan-barat",
+        "Polsek Balikpapan Barat",
+        Unit.Kind.POLSEK,
+        "polres-balikpapan",
+        "64.71.02",
+    ),
+    (
+        "polsek-balikpapan-utara",
+        "Polsek Balikpapan Utara",
+        Unit.Kind.POLSEK,
+        "polres-balikpapan",
+        "64.71.03",
+    ),
+    (
+        "polsek-balikpapan-tengah",
+        "Polsek Balikpapan Tengah",
+        Unit.Kind.POLSEK,
+        "polres-balikpapan",
+        "64.71.04",
+    ),
+    (
+        "polsek-balikpapan-selatan",
+        "Polsek Balikpapan Selatan",
+        Unit.Kind.POLSEK,
+        "polres-balikpapan",
+        "64.71.05",
+    ),
+    (
+        "polsek-balikpapan-kota",
+        "Polsek Balikpapan Kota",
+        Unit.Kind.POLSEK,
+        "polres-balikpapan",
+        "64.71.06",
+    ),
+    (
+        "polsek-pelabuhan-semayang",
+        "Polsek Kawasan Pelabuhan Semayang",
+        Unit.Kind.KSKP,
+        "polres-balikpapan",
+        None,
+    ),
+    (
+        "polsek-bandara-sepinggan",
+        "Polsek Kawasan Bandara Sepinggan",
+        Unit.Kind.POLSEK,
+        "polres-balikpapan",
+        None,
+    ),
     ("sat-reskrim", "Sat Reskrim Polres Balikpapan", Unit.Kind.SATUAN, "polres-balikpapan", None),
-    ("sat-resnarkoba", "Sat Resnarkoba Polres Balikpapan", Unit.Kind.SATUAN,
-     "polres-balikpapan", None),
+    (
+        "sat-resnarkoba",
+        "Sat Resnarkoba Polres Balikpapan",
+        Unit.Kind.SATUAN,
+        "polres-balikpapan",
+        None,
+    ),
     ("sat-samapta", "Sat Samapta Polres Balikpapan", Unit.Kind.SATUAN, "polres-balikpapan", None),
     ("sat-binmas", "Sat Binmas Polres Balikpapan", Unit.Kind.SATUAN, "polres-balikpapan", None),
 ]
@@ -110,13 +162,20 @@ def load_areas(facts: list[KelurahanFact] | None = None) -> tuple[int, int]:
     polygons = approximate_polygons(facts)
     created = 0
     for fact in facts:
-        kec, _ = Kecamatan.objects.get_or_create(code=fact.kecamatan_code,
-                                                 defaults={"name": fact.kecamatan_name})
+        kec, _ = Kecamatan.objects.get_or_create(
+            code=fact.kecamatan_code, defaults={"name": fact.kecamatan_name}
+        )
         kel, was_created = Kelurahan.objects.get_or_create(
             code=fact.code,
-            defaults={"name": fact.name, "kecamatan": kec, "lat": fact.lat, "lon": fact.lon,
-                      "area_km2": fact.area_km2, "geometry": mapping(polygons[fact.code]),
-                      "is_approximate": True},
+            defaults={
+                "name": fact.name,
+                "kecamatan": kec,
+                "lat": fact.lat,
+                "lon": fact.lon,
+                "area_km2": fact.area_km2,
+                "geometry": mapping(polygons[fact.code]),
+                "is_approximate": True,
+            },
         )
         created += int(was_created)
     for kec in Kecamatan.objects.filter(geometry=None):

@@ -83,8 +83,9 @@ class Category(models.Model):
 class Report(models.Model):
     tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports",
-                                 verbose_name=_("category"))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="reports", verbose_name=_("category")
+    )
     description = models.TextField(_("what happened"))
     occurred_from = models.DateTimeField(_("occurred at / from"), null=True, blank=True)
     occurred_to = models.DateTimeField(_("occurred until"), null=True, blank=True)
@@ -93,35 +94,58 @@ class Report(models.Model):
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     location_accuracy_m = models.FloatField(_("location accuracy (m)"), null=True, blank=True)
     address_text = models.CharField(_("address or landmark"), max_length=300, blank=True)
-    kelurahan = models.ForeignKey("geo.Kelurahan", on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="reports", verbose_name=_("kelurahan"))
-    kelurahan_code = models.CharField(_("kelurahan code"), max_length=16, blank=True,
-                                      db_index=True)
+    kelurahan = models.ForeignKey(
+        "geo.Kelurahan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("kelurahan"),
+    )
+    kelurahan_code = models.CharField(_("kelurahan code"), max_length=16, blank=True, db_index=True)
     rw = models.CharField("RW", max_length=3, blank=True)
     rt = models.CharField("RT", max_length=3, blank=True)
 
     reporter_name = models.CharField(_("name"), max_length=120, blank=True)
     reporter_phone = models.CharField(_("phone / WhatsApp"), max_length=32, blank=True)
     reporter_email = models.EmailField(_("e-mail"), blank=True)
-    reporter_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                      null=True, blank=True, related_name="filed_reports")
+    reporter_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="filed_reports",
+    )
     keep_anonymous = models.BooleanField(_("keep me anonymous"), default=False)
 
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
-                              default=Status.RECEIVED, db_index=True)
-    assigned_unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, null=True,
-                                      blank=True, related_name="reports",
-                                      verbose_name=_("responsible unit"))
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                 blank=True, related_name="assigned_reports",
-                                 verbose_name=_("officer in charge"))
-    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="duplicates")
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+    assigned_unit = models.ForeignKey(
+        "geo.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("responsible unit"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_reports",
+        verbose_name=_("officer in charge"),
+    )
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
     referred_to = models.CharField(_("referred to"), max_length=200, blank=True)
     rejection_reason = models.CharField(_("reason for rejection"), max_length=500, blank=True)
 
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices,
-                               default=Channel.WEB)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
     idempotency_key = models.CharField(max_length=80, unique=True, null=True, blank=True)
     is_synthetic = models.BooleanField(_("synthetic (demo)"), default=False)
     extra = models.JSONField(_("answers to extra questions"), default=dict, blank=True)
@@ -180,6 +204,9 @@ class Photo(models.Model):
     class Meta:
         ordering = ["pk"]
 
+    def __str__(self) -> str:
+        return f"photo {self.pk} of report {self.report_id}"
+
 
 class EventKind(models.TextChoices):
     CREATED = "created", _("Report received")
@@ -198,8 +225,9 @@ class ReportEvent(AppendOnlyModel):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=16, choices=EventKind.choices)
     field = models.CharField(max_length=40, blank=True)
     old_value = models.TextField(blank=True)
@@ -218,16 +246,33 @@ class RoutingRule(models.Model):
     """Which unit is responsible for a report, by kind, category and place. First match wins."""
 
     order = models.PositiveIntegerField(_("order"), default=100)
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, blank=True,
-                            help_text=_("Empty: any kind"))
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, null=True, blank=True,
-                                 verbose_name=_("category"), help_text=_("Empty: any category"))
-    kecamatan = models.ForeignKey("geo.Kecamatan", on_delete=models.CASCADE, null=True,
-                                  blank=True, verbose_name=_("kecamatan"),
-                                  help_text=_("Empty: any place"))
-    target_unit = models.ForeignKey("geo.Unit", on_delete=models.CASCADE, null=True, blank=True,
-                                    verbose_name=_("responsible unit"),
-                                    help_text=_("Empty: the Polsek of the place"))
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=Kind.choices, blank=True, help_text=_("Empty: any kind")
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("category"),
+        help_text=_("Empty: any category"),
+    )
+    kecamatan = models.ForeignKey(
+        "geo.Kecamatan",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("kecamatan"),
+        help_text=_("Empty: any place"),
+    )
+    target_unit = models.ForeignKey(
+        "geo.Unit",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("responsible unit"),
+        help_text=_("Empty: the Polsek of the place"),
+    )
     description = models.CharField(_("description"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 

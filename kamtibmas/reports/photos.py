@@ -36,9 +36,10 @@ def clean_photo(upload: IO[bytes], name: str = "photo") -> CleanPhoto:
     raw = upload.read(settings.REPORT_PHOTO_MAX_BYTES + 1)
     if len(raw) > settings.REPORT_PHOTO_MAX_BYTES:
         limit_mb = settings.REPORT_PHOTO_MAX_BYTES / 1024 / 1024
-        raise PhotoError("photo_too_large",
-                         _("“%(name)s” is larger than %(limit).0f MB.") % {"name": name,
-                                                                          "limit": limit_mb})
+        raise PhotoError(
+            "photo_too_large",
+            _("“%(name)s” is larger than %(limit).0f MB.") % {"name": name, "limit": limit_mb},
+        )
     try:
         with Image.open(io.BytesIO(raw)) as probe:
             probe.verify()
@@ -47,16 +48,18 @@ def clean_photo(upload: IO[bytes], name: str = "photo") -> CleanPhoto:
         if fmt not in ACCEPTED_FORMATS:
             raise UnidentifiedImageError(fmt)
         if image.width * image.height > MAX_PIXELS:
-            raise PhotoError("photo_too_large", _("“%(name)s” has too many pixels.") % {"name": name})
-        image = ImageOps.exif_transpose(image)
-        image.load()
+            raise PhotoError(
+                "photo_too_large", _("“%(name)s” has too many pixels.") % {"name": name}
+            )
+        upright: Image.Image = ImageOps.exif_transpose(image)
+        upright.load()
     except PhotoError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise PhotoError("photo_not_image",
-                         _("“%(name)s” is not a photo (JPEG, PNG or WebP).") % {"name": name}
-                         ) from None
-    return _reencode(image, ACCEPTED_FORMATS[fmt])
+        raise PhotoError(
+            "photo_not_image", _("“%(name)s” is not a photo (JPEG, PNG or WebP).") % {"name": name}
+        ) from None
+    return _reencode(upright, ACCEPTED_FORMATS[fmt])
 
 
 def _reencode(image: Image.Image, ext: str) -> CleanPhoto:
@@ -71,5 +74,6 @@ def _reencode(image: Image.Image, ext: str) -> CleanPhoto:
         image.save(out, format="PNG", optimize=True)
     data = out.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    return CleanPhoto(ContentFile(data, name=f"{digest[:16]}.{ext}"), image.width, image.height,
-                      digest)
+    return CleanPhoto(
+        ContentFile(data, name=f"{digest[:16]}.{ext}"), image.width, image.height, digest
+    )

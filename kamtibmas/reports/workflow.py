@@ -102,7 +102,7 @@ def transition(report: Report, to: str, by: Any, *, reason: str = "",
     _claim(report, expected_version, **updates)
     event = _event(report, by, EventKind.STATUS, field="status", old_value=old, new_value=to,
                    text=reason, is_public=True)
-    if to == Status.DUPLICATE:
+    if to == Status.DUPLICATE and report.duplicate_of is not None:
         _event(report, by, EventKind.MERGED, new_value=report.duplicate_of.tracking_code)
     _after_public_event(report, event)
     return report
