@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import URLPattern, path
+
+from kamtibmas.portal import views
 
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns: list[URLPattern] = [
+    path("", views.home, name="home"),
+]
