@@ -60,8 +60,8 @@ def merge_parts(lang: str = "id") -> int:
     catalog = read(po_path(lang), lang)
     filled = 0
     for message in catalog:
-        if message.id and not message.string and message.id in known:
-            message.string = known[message.id]
+        if message.id and not _translated(message) and message.id in known:
+            message.string = _fit_plurals(known[message.id], catalog.num_plurals)
             message.flags.discard("fuzzy")
             filled += 1
     with po_path(lang).open("wb") as fh:
@@ -69,12 +69,25 @@ def merge_parts(lang: str = "id") -> int:
     return filled
 
 
+def _translated(message: Any) -> bool:
+    if isinstance(message.string, (tuple, list)):
+        return all(message.string)
+    return bool(message.string)
+
+
+def _fit_plurals(string: Any, num_plurals: int) -> Any:
+    """Indonesian has one plural form: keep the last (plural) text of a fuller translation."""
+    if isinstance(string, (tuple, list)) and len(string) > num_plurals:
+        return tuple(string[-num_plurals:])
+    return string
+
+
 def missing(lang: str = "id") -> list[str]:
     """Message ids without a translation (or marked fuzzy)."""
     return [
         str(m.id)
         for m in read(po_path(lang), lang)
-        if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)) or m.fuzzy)
+        if m.id and (not _translated(m) or m.fuzzy)
     ]
 
 

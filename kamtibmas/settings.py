@@ -162,6 +162,7 @@ REPORT_PHOTO_MAX_COUNT = 5
 # Throttling: "count/period" with period s, m, h or d.
 REPORT_THROTTLE = env_str("REPORT_THROTTLE", "10/h")
 API_THROTTLE = env_str("API_THROTTLE", "120/m")
+TRACK_THROTTLE = env_str("TRACK_THROTTLE", "60/m")
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

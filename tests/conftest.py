@@ -157,3 +157,8 @@ def make_report(db: Any) -> Any:
         return intake.submit(draft(**overrides), photos)
 
     return factory
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests use a transactional database that is flushed afterwards: run them last."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -57,7 +57,7 @@ def _check_throttle(request: HttpRequest, scope: str, rate: str) -> HttpResponse
 
 
 def _track_rate() -> str:
-    return str(getattr(settings, "TRACK_THROTTLE", "60/m"))
+    return settings.TRACK_THROTTLE
 
 
 def _remember(request: HttpRequest, code: str) -> None:

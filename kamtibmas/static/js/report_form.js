@@ -112,7 +112,9 @@
     status.classList.toggle("field-error", !!isError);
   }
 
-  var map = L.map(mapBox, { tap: true }).setView(
+  var map = L.map(mapBox, { tap: true });
+  mapBox.kamtibmasMap = map;  // a handle for automation and browser tests
+  map.setView(
     [parseFloat(mapBox.getAttribute("data-lat")), parseFloat(mapBox.getAttribute("data-lon"))],
     parseInt(mapBox.getAttribute("data-zoom"), 10) || 12);
   var tilesUrl = mapBox.getAttribute("data-tiles");
