@@ -46,7 +46,7 @@ api = NinjaAPI(
         "and `GET /reports/track/{code}`. Staff: list, detail, transitions and notes with a "
         "personal API key (`Authorization: Bearer kmt_…` or `X-API-Key`), scope read or "
         "read_write, or a logged-in session (send `X-CSRFToken` on writes).\n\n"
-        "Errors: `{\"code\", \"message\", \"fields\"}` with a stable code; 400 for invalid "
+        'Errors: `{"code", "message", "fields"}` with a stable code; 400 for invalid '
         "input (also malformed JSON, code `malformed_json`), 401, 403, 404, 409 (`stale`: "
         "someone changed the report; reload), 413, 429 with `Retry-After`. Messages follow "
         "`Accept-Language` (Indonesian by default). Times are ISO 8601 with offset (+08:00)."

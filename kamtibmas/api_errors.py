@@ -34,8 +34,9 @@ INTAKE_FIELD_NAMES = {
 class ApiError(Exception):
     """Raised by endpoints and auth: becomes ``{code, message, fields}`` with ``status``."""
 
-    def __init__(self, status: int, code: str, message: str,
-                 fields: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
+    ) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
@@ -53,8 +54,7 @@ def throttled_message(seconds: int) -> str:
     return _("Too many requests. Try again in %(seconds)d seconds.") % {"seconds": seconds}
 
 
-def payload(code: str, message: str, fields: dict[str, list[str]] | None = None
-            ) -> dict[str, Any]:
+def payload(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
     return {"code": code, "message": message, "fields": fields or {}}
 
 
@@ -68,12 +68,15 @@ def invalid(fields: dict[str, list[str]]) -> ApiError:
 
 # --- pydantic / ninja validation errors -> translated field messages ---------------------------
 
+
 def _type_message(kind: str) -> str:
     if kind == "missing":
         return _("This field is required.")
     if kind.startswith(("datetime", "timezone", "date")):
-        return _("Enter a date and time in ISO 8601 with a time-zone offset, "
-                 "e.g. 2025-01-31T20:15:00+08:00.")
+        return _(
+            "Enter a date and time in ISO 8601 with a time-zone offset, "
+            "e.g. 2025-01-31T20:15:00+08:00."
+        )
     if kind.startswith(("float", "int", "decimal", "finite")):
         return _("Enter a number.")
     if kind.startswith("bool"):
@@ -118,16 +121,21 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
 # --- handlers ---------------------------------------------------------------------------------
 
 HTTP_CODES = {
-    400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "throttled",
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "throttled",
 }
 
 
 def _http_message(status: int) -> str:
     messages = {
         400: _("The request is not valid."),
-        401: _("Authentication required: send an API key (Authorization: Bearer kmt_…) "
-               "or log in."),
+        401: _("Authentication required: send an API key (Authorization: Bearer kmt_…) or log in."),
         403: _("You are not allowed to do this."),
         404: _("Not found."),
         405: _("This method is not allowed here."),
@@ -136,8 +144,9 @@ def _http_message(status: int) -> str:
     return messages.get(status, _("The request could not be handled."))
 
 
-def _respond(api: NinjaAPI, request: HttpRequest, status: int, body: dict[str, Any]
-             ) -> HttpResponse:
+def _respond(
+    api: NinjaAPI, request: HttpRequest, status: int, body: dict[str, Any]
+) -> HttpResponse:
     logger.info("api error %s %s", status, body["code"])
     return api.create_response(request, body, status=status)
 
@@ -153,21 +162,27 @@ def register(api: NinjaAPI) -> None:
 
     def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         fields = validation_fields(list(exc.errors))
-        return _respond(api, request, 400,
-                        payload("invalid", _("Some fields are not valid."), fields))
+        return _respond(
+            api, request, 400, payload("invalid", _("Some fields are not valid."), fields)
+        )
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if isinstance(exc, Throttled):
             wait = int(exc.wait or 1)
             return _respond(api, request, 429, payload("throttled", throttled_message(wait)))
         if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
-            return _respond(api, request, 400, payload(
-                "malformed_json", _("The request body is not valid JSON.")))
+            return _respond(
+                api,
+                request,
+                400,
+                payload("malformed_json", _("The request body is not valid JSON.")),
+            )
         if isinstance(exc.__cause__, RequestDataTooBig):
             return _respond(api, request, 413, payload("too_large", _http_message(413)))
         status = exc.status_code
-        return _respond(api, request, status,
-                        payload(HTTP_CODES.get(status, "error"), _http_message(status)))
+        return _respond(
+            api, request, status, payload(HTTP_CODES.get(status, "error"), _http_message(status))
+        )
 
     def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         response = _respond(api, request, 401, payload("not_authenticated", _http_message(401)))
@@ -176,8 +191,9 @@ def register(api: NinjaAPI) -> None:
 
     def on_intake(request: HttpRequest, exc: IntakeError) -> HttpResponse:
         fields = {INTAKE_FIELD_NAMES.get(k, k): v for k, v in exc.errors.items()}
-        return _respond(api, request, 400,
-                        payload("invalid", _("Some fields are not valid."), fields))
+        return _respond(
+            api, request, 400, payload("invalid", _("Some fields are not valid."), fields)
+        )
 
     def on_stale(request: HttpRequest, exc: StaleReportError) -> HttpResponse:
         return _respond(api, request, 409, payload(exc.code, exc.message))
@@ -186,8 +202,9 @@ def register(api: NinjaAPI) -> None:
         return _respond(api, request, 400, payload(exc.code, exc.message))
 
     def on_photo(request: HttpRequest, exc: PhotoError) -> HttpResponse:
-        return _respond(api, request, 400, payload(exc.code, exc.message,
-                                                   {"photos": [exc.message]}))
+        return _respond(
+            api, request, 400, payload(exc.code, exc.message, {"photos": [exc.message]})
+        )
 
     def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
         return _respond(api, request, 404, payload("not_found", _http_message(404)))
@@ -196,10 +213,16 @@ def register(api: NinjaAPI) -> None:
         return _respond(api, request, 413, payload("too_large", _http_message(413)))
 
     handlers: dict[type[Exception], Callable[[HttpRequest, Any], HttpResponse]] = {
-        ApiError: on_api_error, ValidationError: on_validation, HttpError: on_http_error,
-        AuthenticationError: on_authentication, IntakeError: on_intake,
-        StaleReportError: on_stale, WorkflowError: on_workflow, PhotoError: on_photo,
-        Http404: on_404, RequestDataTooBig: on_too_big,
+        ApiError: on_api_error,
+        ValidationError: on_validation,
+        HttpError: on_http_error,
+        AuthenticationError: on_authentication,
+        IntakeError: on_intake,
+        StaleReportError: on_stale,
+        WorkflowError: on_workflow,
+        PhotoError: on_photo,
+        Http404: on_404,
+        RequestDataTooBig: on_too_big,
     }
     for exc_class, handler in handlers.items():
         api.add_exception_handler(exc_class, handler)

@@ -37,7 +37,7 @@ def resolve(argv: list[str]) -> list[str] | None:
     for verb, command, _text in VERBS:
         words = verb.split()
         if argv[: len(words)] == words and command:
-            return [command, *argv[len(words):]]
+            return [command, *argv[len(words) :]]
     return None
 
 

@@ -85,9 +85,7 @@ def _fit_plurals(string: Any, num_plurals: int) -> Any:
 def missing(lang: str = "id") -> list[str]:
     """Message ids without a translation (or marked fuzzy)."""
     return [
-        str(m.id)
-        for m in read(po_path(lang), lang)
-        if m.id and (not _translated(m) or m.fuzzy)
+        str(m.id) for m in read(po_path(lang), lang) if m.id and (not _translated(m) or m.fuzzy)
     ]
 
 

@@ -92,8 +92,13 @@ def fresh_state() -> Iterator[None]:
 
 def make_user(username: str, role: str, unit_code: str | None, **extra: Any) -> User:
     unit = Unit.objects.get(code=unit_code) if unit_code else None
-    user = User.objects.create_user(username=username, password="correct-horse-battery",
-                                    unit=unit, email=f"{username}@example.org", **extra)
+    user = User.objects.create_user(
+        username=username,
+        password="correct-horse-battery",
+        unit=unit,
+        email=f"{username}@example.org",
+        **extra,
+    )
     user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
@@ -141,10 +146,14 @@ def png_bytes(size: tuple[int, int] = (40, 30), color: str = "red") -> bytes:
 def draft(**overrides: Any) -> intake.Draft:
     lat, lon = point_in(overrides.pop("kelurahan_at", SELATAN_KELURAHAN))
     values: dict[str, Any] = {
-        "kind": "crime", "category_code": "curanmor",
+        "kind": "crime",
+        "category_code": "curanmor",
         "description": "Sepeda motor saya hilang di depan warung.",
-        "occurred_from": timezone.now() - timedelta(hours=3), "lat": lat, "lon": lon,
-        "reporter_name": CANARY_NAME, "reporter_phone": CANARY_PHONE,
+        "occurred_from": timezone.now() - timedelta(hours=3),
+        "lat": lat,
+        "lon": lon,
+        "reporter_name": CANARY_NAME,
+        "reporter_phone": CANARY_PHONE,
         "reporter_email": CANARY_EMAIL,
     }
     values.update(overrides)

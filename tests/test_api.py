@@ -30,8 +30,10 @@ try:
     reverse("apikeys:list")
     urlpatterns = list(root_urls.urlpatterns)
 except NoReverseMatch:
-    urlpatterns = [path("akun/kunci-api/", include("kamtibmas.accounts.urls_apikeys")),
-                   *root_urls.urlpatterns]
+    urlpatterns = [
+        path("akun/kunci-api/", include("kamtibmas.accounts.urls_apikeys")),
+        *root_urls.urlpatterns,
+    ]
 
 REPORTS = "/api/v1/reports"
 
@@ -39,10 +41,12 @@ REPORTS = "/api/v1/reports"
 def body(**overrides: Any) -> dict[str, Any]:
     lat, lon = point_in(SELATAN_KELURAHAN)
     data: dict[str, Any] = {
-        "kind": "crime", "category": "curanmor",
+        "kind": "crime",
+        "category": "curanmor",
         "description": "Sepeda motor saya hilang di depan warung.",
         "occurred_from": (timezone.now() - timedelta(hours=2)).isoformat(),
-        "lat": lat, "lon": lon,
+        "lat": lat,
+        "lon": lon,
         "reporter": {"name": CANARY_NAME, "phone": CANARY_PHONE, "email": CANARY_EMAIL},
     }
     data.update(overrides)
@@ -75,6 +79,7 @@ def no_canary(response: HttpResponse) -> None:
 
 # --- public filing ----------------------------------------------------------------------------
 
+
 def test_it_files_a_report_and_returns_its_tracking_code(client: Client, db: Any) -> None:
     response = post_json(client, REPORTS, body())
     assert response.status_code == 201
@@ -87,8 +92,7 @@ def test_it_files_a_report_and_returns_its_tracking_code(client: Client, db: Any
     no_canary(response)
 
 
-def test_it_returns_the_same_report_for_the_same_idempotency_key(client: Client, db: Any
-                                                                 ) -> None:
+def test_it_returns_the_same_report_for_the_same_idempotency_key(client: Client, db: Any) -> None:
     first = post_json(client, REPORTS, body(), HTTP_IDEMPOTENCY_KEY="phone-42-retry")
     again = post_json(client, REPORTS, body(), HTTP_IDEMPOTENCY_KEY="phone-42-retry")
     assert first.status_code == 201 and again.status_code == 200
@@ -100,8 +104,9 @@ def test_it_accepts_multipart_with_photos(client: Client, db: Any) -> None:
     photo = ("motor.png", png_bytes(), "image/png")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = client.post(REPORTS, {"data": json.dumps(body()),
-                                     "photos": [SimpleUploadedFile(*photo)]})
+    response = client.post(
+        REPORTS, {"data": json.dumps(body()), "photos": [SimpleUploadedFile(*photo)]}
+    )
     assert response.status_code == 201, response.content
     report = Report.objects.get(tracking_code=response.json()["tracking_code"])
     assert report.photos.count() == 1
@@ -155,8 +160,9 @@ def test_it_checks_answers_to_extra_questions(client: Client, db: Any) -> None:
     assert Report.objects.get().extra == {"vehicle_type": "motorcycle"}
 
 
-def test_it_throttles_filing_per_ip_with_retry_after(client: Client, db: Any,
-                                                     settings: Any) -> None:
+def test_it_throttles_filing_per_ip_with_retry_after(
+    client: Client, db: Any, settings: Any
+) -> None:
     settings.REPORT_THROTTLE = "2/h"
     for _ in range(2):
         assert post_json(client, REPORTS, body()).status_code == 201
@@ -169,8 +175,10 @@ def test_it_throttles_filing_per_ip_with_retry_after(client: Client, db: Any,
 
 # --- public tracking --------------------------------------------------------------------------
 
-def test_it_tracks_a_report_without_personal_data(client: Client, make_report: Any,
-                                                  officer_selatan: User) -> None:
+
+def test_it_tracks_a_report_without_personal_data(
+    client: Client, make_report: Any, officer_selatan: User
+) -> None:
     from kamtibmas.reports import workflow
 
     report = make_report(address_text="Jl. Mawar no. 7")
@@ -198,6 +206,7 @@ def test_it_answers_an_unknown_tracking_code_with_404(client: Client, db: Any) -
 
 # --- staff: keys, scoping ---------------------------------------------------------------------
 
+
 def test_it_requires_a_key_for_staff_endpoints(client: Client, db: Any) -> None:
     assert_error(client.get(REPORTS), 401, "not_authenticated")
     bad = client.get(REPORTS, HTTP_AUTHORIZATION="Bearer kmt_deadbeef_nope")
@@ -210,9 +219,9 @@ def test_it_refuses_a_revoked_key(client: Client, officer_selatan: User) -> None
     assert_error(client.get(REPORTS, HTTP_X_API_KEY=raw), 401, "invalid_api_key")
 
 
-def test_it_scopes_the_list_to_the_owning_polsek(client: Client, make_report: Any,
-                                                 officer_selatan: User, officer_utara: User,
-                                                 resident: User) -> None:
+def test_it_scopes_the_list_to_the_owning_polsek(
+    client: Client, make_report: Any, officer_selatan: User, officer_utara: User, resident: User
+) -> None:
     report = make_report()
     own = client.get(REPORTS, **key_for(officer_selatan)).json()
     assert [r["tracking_code"] for r in own["items"]] == [report.tracking_code]
@@ -221,17 +230,18 @@ def test_it_scopes_the_list_to_the_owning_polsek(client: Client, make_report: An
     assert client.get(REPORTS, **key_for(resident)).json()["count"] == 0
 
 
-def test_it_hides_a_report_outside_scope_with_404(client: Client, make_report: Any,
-                                                  officer_selatan: User, officer_utara: User,
-                                                  resident: User) -> None:
+def test_it_hides_a_report_outside_scope_with_404(
+    client: Client, make_report: Any, officer_selatan: User, officer_utara: User, resident: User
+) -> None:
     code = make_report().tracking_code
     assert client.get(f"{REPORTS}/{code}", **key_for(officer_selatan)).status_code == 200
     assert_error(client.get(f"{REPORTS}/{code}", **key_for(officer_utara)), 404, "not_found")
     assert_error(client.get(f"{REPORTS}/{code}", **key_for(resident)), 404, "not_found")
 
 
-def test_it_filters_and_paginates_the_list(client: Client, make_report: Any,
-                                           officer_selatan: User) -> None:
+def test_it_filters_and_paginates_the_list(
+    client: Client, make_report: Any, officer_selatan: User
+) -> None:
     make_report()
     make_report(category_code="theft")
     headers = key_for(officer_selatan)
@@ -246,7 +256,8 @@ def test_it_filters_and_paginates_the_list(client: Client, make_report: Any,
 
 
 def test_it_shows_the_reporter_to_the_desk_officer_and_audits_the_read(
-        client: Client, make_report: Any, officer_selatan: User) -> None:
+    client: Client, make_report: Any, officer_selatan: User
+) -> None:
     report = make_report()
     data = client.get(f"{REPORTS}/{report.tracking_code}", **key_for(officer_selatan)).json()
     assert data["reporter"]["name"] == CANARY_NAME
@@ -255,7 +266,8 @@ def test_it_shows_the_reporter_to_the_desk_officer_and_audits_the_read(
 
 
 def test_it_hides_an_anonymous_reporter_from_the_desk_officer(
-        client: Client, make_report: Any, officer_selatan: User) -> None:
+    client: Client, make_report: Any, officer_selatan: User
+) -> None:
     report = make_report(keep_anonymous=True)
     response = client.get(f"{REPORTS}/{report.tracking_code}", **key_for(officer_selatan))
     assert response.json()["reporter"] is None and response.json()["reporter_hidden"]
@@ -267,12 +279,17 @@ def test_it_hides_an_anonymous_reporter_from_the_desk_officer(
 
 # --- staff: writes ----------------------------------------------------------------------------
 
-def test_it_verifies_a_report_with_a_read_write_key(client: Client, make_report: Any,
-                                                    officer_selatan: User) -> None:
+
+def test_it_verifies_a_report_with_a_read_write_key(
+    client: Client, make_report: Any, officer_selatan: User
+) -> None:
     report = make_report()
-    response = post_json(client, f"{REPORTS}/{report.tracking_code}/transitions",
-                         {"to": "verified", "expected_version": report.version},
-                         **key_for(officer_selatan, "read_write"))
+    response = post_json(
+        client,
+        f"{REPORTS}/{report.tracking_code}/transitions",
+        {"to": "verified", "expected_version": report.version},
+        **key_for(officer_selatan, "read_write"),
+    )
     assert response.status_code == 200, response.content
     assert response.json()["status"]["code"] == "verified"
     report.refresh_from_db()
@@ -280,81 +297,107 @@ def test_it_verifies_a_report_with_a_read_write_key(client: Client, make_report:
     assert report.events.filter(kind=EventKind.STATUS, actor=officer_selatan).exists()
 
 
-def test_it_refuses_writes_with_a_read_key(client: Client, make_report: Any,
-                                           officer_selatan: User) -> None:
+def test_it_refuses_writes_with_a_read_key(
+    client: Client, make_report: Any, officer_selatan: User
+) -> None:
     report = make_report()
     headers = key_for(officer_selatan, "read")
     url = f"{REPORTS}/{report.tracking_code}"
-    assert_error(post_json(client, f"{url}/transitions", {"to": "verified"}, **headers), 403,
-                 "read_only_key")
-    assert_error(post_json(client, f"{url}/notes", {"text": "Halo"}, **headers), 403,
-                 "read_only_key")
+    assert_error(
+        post_json(client, f"{url}/transitions", {"to": "verified"}, **headers), 403, "read_only_key"
+    )
+    assert_error(
+        post_json(client, f"{url}/notes", {"text": "Halo"}, **headers), 403, "read_only_key"
+    )
     report.refresh_from_db()
     assert report.status == Status.RECEIVED and report.version == 1
 
 
 def test_it_refuses_a_transition_from_another_polsek_with_404(
-        client: Client, make_report: Any, officer_utara: User) -> None:
+    client: Client, make_report: Any, officer_utara: User
+) -> None:
     report = make_report()
-    response = post_json(client, f"{REPORTS}/{report.tracking_code}/transitions",
-                         {"to": "verified"}, **key_for(officer_utara, "read_write"))
+    response = post_json(
+        client,
+        f"{REPORTS}/{report.tracking_code}/transitions",
+        {"to": "verified"},
+        **key_for(officer_utara, "read_write"),
+    )
     assert_error(response, 404, "not_found")
 
 
-def test_it_refuses_triage_to_a_community_officer(client: Client, make_report: Any,
-                                                  bhabin_selatan: User) -> None:
+def test_it_refuses_triage_to_a_community_officer(
+    client: Client, make_report: Any, bhabin_selatan: User
+) -> None:
     report = make_report()
     headers = key_for(bhabin_selatan, "read_write")
     url = f"{REPORTS}/{report.tracking_code}"
-    assert_error(post_json(client, f"{url}/transitions", {"to": "verified"}, **headers), 403,
-                 "forbidden")
-    note = post_json(client, f"{url}/notes", {"text": "Sudah saya kunjungi.", "public": True},
-                     **headers)
+    assert_error(
+        post_json(client, f"{url}/transitions", {"to": "verified"}, **headers), 403, "forbidden"
+    )
+    note = post_json(
+        client, f"{url}/notes", {"text": "Sudah saya kunjungi.", "public": True}, **headers
+    )
     assert note.status_code == 201
 
 
-def test_it_answers_a_stale_version_with_409(client: Client, make_report: Any,
-                                             officer_selatan: User) -> None:
+def test_it_answers_a_stale_version_with_409(
+    client: Client, make_report: Any, officer_selatan: User
+) -> None:
     report = make_report()
     headers = key_for(officer_selatan, "read_write")
     url = f"{REPORTS}/{report.tracking_code}"
-    assert post_json(client, f"{url}/notes", {"text": "Pertama", "expected_version": 1},
-                     **headers).status_code == 201
-    stale = post_json(client, f"{url}/transitions", {"to": "verified", "expected_version": 1},
-                      **headers)
+    assert (
+        post_json(
+            client, f"{url}/notes", {"text": "Pertama", "expected_version": 1}, **headers
+        ).status_code
+        == 201
+    )
+    stale = post_json(
+        client, f"{url}/transitions", {"to": "verified", "expected_version": 1}, **headers
+    )
     assert_error(stale, 409, "stale")
 
 
-def test_it_reports_workflow_rule_errors_with_their_code(client: Client, make_report: Any,
-                                                         officer_selatan: User) -> None:
+def test_it_reports_workflow_rule_errors_with_their_code(
+    client: Client, make_report: Any, officer_selatan: User
+) -> None:
     report = make_report()
     headers = key_for(officer_selatan, "read_write")
     url = f"{REPORTS}/{report.tracking_code}/transitions"
     assert_error(post_json(client, url, {"to": "rejected"}, **headers), 400, "reason_required")
-    assert_error(post_json(client, url, {"to": "resolved"}, **headers), 400,
-                 "transition_not_allowed")
+    assert_error(
+        post_json(client, url, {"to": "resolved"}, **headers), 400, "transition_not_allowed"
+    )
     assert_error(post_json(client, url, {"to": "flying"}, **headers), 400, "invalid")
-    assert_error(post_json(client, url, {"to": "duplicate", "duplicate_of": "ACDE-FGH-JKM"},
-                           **headers), 400, "invalid")
+    assert_error(
+        post_json(client, url, {"to": "duplicate", "duplicate_of": "ACDE-FGH-JKM"}, **headers),
+        400,
+        "invalid",
+    )
 
 
-def test_it_marks_a_duplicate_by_tracking_code(client: Client, make_report: Any,
-                                               officer_selatan: User) -> None:
+def test_it_marks_a_duplicate_by_tracking_code(
+    client: Client, make_report: Any, officer_selatan: User
+) -> None:
     original, copy = make_report(), make_report()
-    response = post_json(client, f"{REPORTS}/{copy.tracking_code}/transitions",
-                         {"to": "duplicate", "duplicate_of": original.tracking_code},
-                         **key_for(officer_selatan, "read_write"))
+    response = post_json(
+        client,
+        f"{REPORTS}/{copy.tracking_code}/transitions",
+        {"to": "duplicate", "duplicate_of": original.tracking_code},
+        **key_for(officer_selatan, "read_write"),
+    )
     assert response.status_code == 200
     assert response.json()["duplicate_of"] == original.tracking_code
 
 
-def test_it_adds_public_and_internal_notes(client: Client, make_report: Any,
-                                           officer_selatan: User) -> None:
+def test_it_adds_public_and_internal_notes(
+    client: Client, make_report: Any, officer_selatan: User
+) -> None:
     report = make_report()
     headers = key_for(officer_selatan, "read_write")
     url = f"{REPORTS}/{report.tracking_code}/notes"
-    public = post_json(client, url, {"text": "Kasus sedang diselidiki.", "public": True},
-                       **headers)
+    public = post_json(client, url, {"text": "Kasus sedang diselidiki.", "public": True}, **headers)
     internal = post_json(client, url, {"text": "Saksi: pemilik warung."}, **headers)
     assert public.status_code == 201 and internal.status_code == 201
     assert internal.json()["event"]["is_public"] is False
@@ -364,8 +407,9 @@ def test_it_adds_public_and_internal_notes(client: Client, make_report: Any,
     assert_error(post_json(client, url, {"text": "   "}, **headers), 400, "note_empty")
 
 
-def test_it_throttles_staff_calls_per_key(client: Client, officer_selatan: User,
-                                          settings: Any) -> None:
+def test_it_throttles_staff_calls_per_key(
+    client: Client, officer_selatan: User, settings: Any
+) -> None:
     settings.API_THROTTLE = "2/m"
     headers = key_for(officer_selatan)
     assert client.get(REPORTS, **headers).status_code == 200
@@ -378,8 +422,10 @@ def test_it_throttles_staff_calls_per_key(client: Client, officer_selatan: User,
 
 # --- staff: session ---------------------------------------------------------------------------
 
-def test_it_lets_a_logged_in_officer_use_the_api_with_csrf(make_report: Any,
-                                                           officer_selatan: User) -> None:
+
+def test_it_lets_a_logged_in_officer_use_the_api_with_csrf(
+    make_report: Any, officer_selatan: User
+) -> None:
     report = make_report()
     client = Client(enforce_csrf_checks=True)
     client.force_login(officer_selatan)
@@ -396,20 +442,26 @@ def test_it_lets_a_logged_in_officer_use_the_api_with_csrf(make_report: Any,
 
 # --- docs -------------------------------------------------------------------------------------
 
+
 def test_it_publishes_openapi_and_docs(client: Client, db: Any) -> None:
     schema = client.get("/api/v1/openapi.json").json()
     paths = set(schema["paths"])
-    assert {"/api/v1/reports", "/api/v1/reports/track/{code}", "/api/v1/reports/{code}",
-            "/api/v1/reports/{code}/transitions", "/api/v1/reports/{code}/notes"} <= paths
+    assert {
+        "/api/v1/reports",
+        "/api/v1/reports/track/{code}",
+        "/api/v1/reports/{code}",
+        "/api/v1/reports/{code}/transitions",
+        "/api/v1/reports/{code}/notes",
+    } <= paths
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200 and b"openapi.json" in docs.content
 
 
 # --- API key pages ----------------------------------------------------------------------------
 
+
 @pytest.mark.urls("tests.test_api")
-def test_it_lets_an_officer_create_and_revoke_a_key(client: Client,
-                                                    officer_selatan: User) -> None:
+def test_it_lets_an_officer_create_and_revoke_a_key(client: Client, officer_selatan: User) -> None:
     client.force_login(officer_selatan)
     url = reverse("apikeys:list")
     assert client.get(url).status_code == 200
@@ -425,8 +477,9 @@ def test_it_lets_an_officer_create_and_revoke_a_key(client: Client,
 
 
 @pytest.mark.urls("tests.test_api")
-def test_it_keeps_key_pages_to_their_owner(client: Client, officer_selatan: User,
-                                           officer_utara: User, resident: User) -> None:
+def test_it_keeps_key_pages_to_their_owner(
+    client: Client, officer_selatan: User, officer_utara: User, resident: User
+) -> None:
     key, raw = ApiKey.issue(officer_selatan, "mine", "read")
     client.force_login(officer_utara)
     assert client.post(reverse("apikeys:revoke", args=[key.pk])).status_code == 404

@@ -23,8 +23,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = os.environ.get("KAMTIBMAS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -91,8 +97,7 @@ def _file_report(page: Any, base_url: str, photo: Path, kelurahan: Kelurahan) ->
     page.select_option("#id_category", "crime.curanmor")
     page.fill("#id_description", "Sepeda motor saya dicuri di parkiran pasar pagi tadi.")
     _click_map_at(page, kelurahan.lat, kelurahan.lon)
-    page.wait_for_function(
-        f"document.getElementById('id_kelurahan').value === '{kelurahan.code}'")
+    page.wait_for_function(f"document.getElementById('id_kelurahan').value === '{kelurahan.code}'")
     page.set_input_files("#id_photos", str(photo))
     page.click("button[type=submit].btn-big")
     page.wait_for_selector(".tracking-code")

@@ -20,8 +20,14 @@ def test_it_routes_report_to_polsek_by_location(make_report: Any) -> None:
 
 
 def test_it_routes_narcotics_tip_to_resnarkoba(make_report: Any) -> None:
-    report = make_report(kind="tip", category_code="narcotics", keep_anonymous=True,
-                         reporter_name="", reporter_phone="", reporter_email="")
+    report = make_report(
+        kind="tip",
+        category_code="narcotics",
+        keep_anonymous=True,
+        reporter_name="",
+        reporter_phone="",
+        reporter_email="",
+    )
     assert report.assigned_unit.code == "sat-resnarkoba"
 
 
@@ -32,7 +38,8 @@ def test_it_routes_police_conduct_complaint_to_polres(make_report: Any) -> None:
 
 def test_it_routes_by_place_in_another_kecamatan(make_report: Any) -> None:
     assert make_report(kelurahan_at=UTARA_KELURAHAN).assigned_unit.code == (
-        "polsek-balikpapan-utara")
+        "polsek-balikpapan-utara"
+    )
 
 
 def test_tracking_code_is_readable_and_normalizes(make_report: Any) -> None:
@@ -81,6 +88,7 @@ def test_nothing_is_stored_when_one_photo_is_bad() -> None:
     from kamtibmas.reports.models import Report
 
     with pytest.raises(intake.IntakeError):
-        intake.submit(draft(), [("ok.png", io.BytesIO(png_bytes())),
-                                ("bad.png", io.BytesIO(b"nope"))])
+        intake.submit(
+            draft(), [("ok.png", io.BytesIO(png_bytes())), ("bad.png", io.BytesIO(b"nope"))]
+        )
     assert Report.objects.count() == 0

@@ -45,9 +45,15 @@ def write_key(user: User) -> str:
 def post_request(client: Client, key: str, **fields: Any) -> HttpResponse:
     lat, lon = point_in(SELATAN_KELURAHAN)
     data: dict[str, Any] = {
-        "api_key": key, "service_code": "crime.curanmor", "lat": lat, "long": lon,
-        "description": "Motor hilang di parkiran pasar.", "first_name": "Canarius",
-        "last_name": "Budiwati", "email": CANARY_EMAIL, "attribute[vehicle_type]": "motorcycle",
+        "api_key": key,
+        "service_code": "crime.curanmor",
+        "lat": lat,
+        "long": lon,
+        "description": "Motor hilang di parkiran pasar.",
+        "first_name": "Canarius",
+        "last_name": "Budiwati",
+        "email": CANARY_EMAIL,
+        "attribute[vehicle_type]": "motorcycle",
     }
     data.update(fields)
     return client.post(f"{BASE}/requests.json", {k: v for k, v in data.items() if v is not None})
@@ -60,6 +66,7 @@ def no_canary(response: HttpResponse) -> None:
 
 # --- discovery and services -------------------------------------------------------------------
 
+
 def test_it_publishes_discovery_in_both_formats(client: Client, db: Any) -> None:
     data = client.get(f"{BASE}/discovery.json").json()
     endpoint = data["endpoints"][0]
@@ -69,7 +76,9 @@ def test_it_publishes_discovery_in_both_formats(client: Client, db: Any) -> None
     root = xml(client.get(f"{BASE}/discovery.xml"))
     assert root.tag == "discovery"
     assert [f.text for f in root.iterfind("endpoints/endpoint/formats/format")] == [
-        "text/xml", "application/json"]
+        "text/xml",
+        "application/json",
+    ]
 
 
 def test_it_lists_services_as_a_generic_client_reads_them(client: Client, db: Any) -> None:
@@ -83,8 +92,11 @@ def test_it_lists_services_as_a_generic_client_reads_them(client: Client, db: An
     assert services["crime.theft"].findtext("metadata") == "false"
     listed = client.get(f"{BASE}/services.json").json()
     assert {s["service_code"] for s in listed} == set(services)
-    assert all({"service_code", "service_name", "description", "metadata", "type", "keywords",
-                "group"} <= set(s) for s in listed)
+    assert all(
+        {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
+        <= set(s)
+        for s in listed
+    )
 
 
 def test_it_names_services_in_the_requested_language(client: Client, db: Any) -> None:
@@ -111,8 +123,7 @@ def test_it_defines_a_service_with_its_questions(client: Client, db: Any) -> Non
 
 
 def test_it_answers_an_unknown_service_code_with_404(client: Client, db: Any) -> None:
-    assert "crime.unicorn" in open311_error(client.get(f"{BASE}/services/crime.unicorn.json"),
-                                            404)
+    assert "crime.unicorn" in open311_error(client.get(f"{BASE}/services/crime.unicorn.json"), 404)
     open311_error(client.get(f"{BASE}/services/crime.unicorn.xml"), 404)
     open311_error(client.get(f"{BASE}/nothing-here.xml"), 404)
 
@@ -125,16 +136,19 @@ def test_it_checks_the_jurisdiction(client: Client, db: Any) -> None:
 
 # --- POST requests ----------------------------------------------------------------------------
 
-def test_it_accepts_a_request_with_a_read_write_key(client: Client,
-                                                    officer_selatan: User) -> None:
-    response = post_request(client, write_key(officer_selatan), jurisdiction_id="balikpapan",
-                            media_url="https://example.org/p.jpg")
+
+def test_it_accepts_a_request_with_a_read_write_key(client: Client, officer_selatan: User) -> None:
+    response = post_request(
+        client,
+        write_key(officer_selatan),
+        jurisdiction_id="balikpapan",
+        media_url="https://example.org/p.jpg",
+    )
     assert response.status_code == 200, response.content
     created = response.json()[0]
     report = Report.objects.get(tracking_code=created["service_request_id"])
     assert report.channel == "open311"
-    assert report.extra == {"vehicle_type": "motorcycle",
-                            "media_url": "https://example.org/p.jpg"}
+    assert report.extra == {"vehicle_type": "motorcycle", "media_url": "https://example.org/p.jpg"}
     assert report.reporter_name == CANARY_NAME and report.reporter_user is None
     assert created["service_notice"] and created["account_id"] is None
     token = client.get(f"{BASE}/tokens/{created['token']}.json").json()
@@ -143,10 +157,16 @@ def test_it_accepts_a_request_with_a_read_write_key(client: Client,
 
 def test_it_answers_post_in_xml(client: Client, officer_selatan: User) -> None:
     lat, lon = point_in(SELATAN_KELURAHAN)
-    response = client.post(f"{BASE}/requests.xml", {
-        "api_key": write_key(officer_selatan), "service_code": "complaint.noise",
-        "address_string": "Jl. Jenderal Sudirman, dekat pasar", "address_id": "6471051008",
-        "description": "Musik keras setiap malam sampai jam 3."})
+    response = client.post(
+        f"{BASE}/requests.xml",
+        {
+            "api_key": write_key(officer_selatan),
+            "service_code": "complaint.noise",
+            "address_string": "Jl. Jenderal Sudirman, dekat pasar",
+            "address_id": "6471051008",
+            "description": "Musik keras setiap malam sampai jam 3.",
+        },
+    )
     root = xml(response)
     assert root.tag == "service_requests"
     code = root.findtext("request/service_request_id")
@@ -163,8 +183,9 @@ def test_it_refuses_posts_without_a_write_key(client: Client, officer_selatan: U
 
 def test_it_refuses_bad_posts_with_400(client: Client, officer_selatan: User) -> None:
     key = write_key(officer_selatan)
-    assert "crime.unicorn" in open311_error(post_request(client, key,
-                                                         service_code="crime.unicorn"), 400)
+    assert "crime.unicorn" in open311_error(
+        post_request(client, key, service_code="crime.unicorn"), 400
+    )
     open311_error(post_request(client, key, service_code=None), 400)
     outside = open311_error(post_request(client, key, lat="-6.2", long="106.8"), 400)
     assert outside.startswith("location:")
@@ -175,8 +196,9 @@ def test_it_refuses_bad_posts_with_400(client: Client, officer_selatan: User) ->
     assert not Report.objects.exists()
 
 
-def test_it_throttles_posts_with_retry_after(client: Client, officer_selatan: User,
-                                            settings: Any) -> None:
+def test_it_throttles_posts_with_retry_after(
+    client: Client, officer_selatan: User, settings: Any
+) -> None:
     settings.REPORT_THROTTLE = "1/h"
     key = write_key(officer_selatan)
     assert post_request(client, key).status_code == 200
@@ -191,8 +213,10 @@ def test_it_refuses_other_methods(client: Client, db: Any) -> None:
 
 # --- GET requests -----------------------------------------------------------------------------
 
-def test_it_lists_requests_as_a_generic_client_reads_them(client: Client, make_report: Any,
-                                                          officer_selatan: User) -> None:
+
+def test_it_lists_requests_as_a_generic_client_reads_them(
+    client: Client, make_report: Any, officer_selatan: User
+) -> None:
     report = make_report()
     workflow.transition(report, "rejected", officer_selatan, reason="Laporan ganda via 110.")
     root = xml(client.get(f"{BASE}/requests.xml"))
@@ -216,22 +240,26 @@ def test_it_geomasks_and_never_shows_the_reporter(client: Client, make_report: A
     assert data["lat"] == round(report.lat, 3) and data["long"] == round(report.lon, 3)
     assert data["address"].startswith(report.kelurahan.name)
     assert data["description"] is None
-    for response in (client.get(f"{BASE}/requests.json"), client.get(f"{BASE}/requests.xml"),
-                     client.get(f"{BASE}/requests/{report.tracking_code}.xml")):
+    for response in (
+        client.get(f"{BASE}/requests.json"),
+        client.get(f"{BASE}/requests.xml"),
+        client.get(f"{BASE}/requests/{report.tracking_code}.xml"),
+    ):
         no_canary(response)
         assert "Mawar" not in response.content.decode()
 
 
-def test_it_hides_the_place_of_sensitive_and_anonymous_reports(client: Client,
-                                                               make_report: Any) -> None:
+def test_it_hides_the_place_of_sensitive_and_anonymous_reports(
+    client: Client, make_report: Any
+) -> None:
     violent = make_report(category_code="domestic_violence")
-    anonymous = make_report(keep_anonymous=True, reporter_name="", reporter_phone="",
-                            reporter_email="")
+    anonymous = make_report(
+        keep_anonymous=True, reporter_name="", reporter_phone="", reporter_email=""
+    )
     for report in (violent, anonymous):
         data = client.get(f"{BASE}/requests/{report.tracking_code}.json").json()[0]
         assert data["lat"] is None and data["long"] is None
-    assert client.get(f"{BASE}/requests/{violent.tracking_code}.json").json()[0][
-        "address"] is None
+    assert client.get(f"{BASE}/requests/{violent.tracking_code}.json").json()[0]["address"] is None
 
 
 def test_it_leaves_tips_out_of_lists(client: Client, make_report: Any) -> None:
@@ -255,8 +283,9 @@ def test_it_filters_requests(client: Client, make_report: Any, officer_selatan: 
     assert codes(status="open") == {theft.tracking_code}
     assert codes(status="closed") == {curanmor.tracking_code}
     assert codes(status="open,closed") == {theft.tracking_code, curanmor.tracking_code}
-    assert codes(service_request_id=f"{curanmor.tracking_code},ACDE-FGH-JKM",
-                 service_code="crime.theft") == {curanmor.tracking_code}
+    assert codes(
+        service_request_id=f"{curanmor.tracking_code},ACDE-FGH-JKM", service_code="crime.theft"
+    ) == {curanmor.tracking_code}
     future = (timezone.now() + timedelta(days=1)).isoformat()
     assert codes(start_date=future) == set()
 

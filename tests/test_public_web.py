@@ -39,20 +39,26 @@ def client() -> Client:
 def form_data(**overrides: Any) -> dict[str, Any]:
     lat, lon = point_in(SELATAN_KELURAHAN)
     data: dict[str, Any] = {
-        "kind": "crime", "category": "crime.curanmor",
+        "kind": "crime",
+        "category": "crime.curanmor",
         "description": "Sepeda motor saya hilang di depan warung.",
-        "occurred_from": "2025-01-05T14:30", "lat": f"{lat:.6f}", "lon": f"{lon:.6f}",
+        "occurred_from": "2025-01-05T14:30",
+        "lat": f"{lat:.6f}",
+        "lon": f"{lon:.6f}",
         "address_text": "Jl. Marsma R. Iswahyudi, depan warung",
-        "reporter_name": CANARY_NAME, "reporter_phone": CANARY_PHONE,
-        "reporter_email": CANARY_EMAIL, "idempotency_key": "5f0c8a1e9b2d4c6e8f0a1b2c3d4e5f60",
+        "reporter_name": CANARY_NAME,
+        "reporter_phone": CANARY_PHONE,
+        "reporter_email": CANARY_EMAIL,
+        "idempotency_key": "5f0c8a1e9b2d4c6e8f0a1b2c3d4e5f60",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
 
 def photo(name: str = "foto.png", content: bytes | None = None) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, png_bytes() if content is None else content,
-                              content_type="image/png")
+    return SimpleUploadedFile(
+        name, png_bytes() if content is None else content, content_type="image/png"
+    )
 
 
 def post(client: Client, **overrides: Any) -> Any:
@@ -66,6 +72,7 @@ def assert_refused(response: Any, message: str) -> None:
 
 
 # --- home and language -----------------------------------------------------------------------
+
 
 def test_it_renders_the_home_page_with_both_actions(client: Client) -> None:
     response = client.get("/")
@@ -95,9 +102,14 @@ def test_it_switches_language_through_setlang() -> None:
 
 # --- filing ----------------------------------------------------------------------------------
 
+
 def test_it_files_a_report_with_a_photo_and_shows_the_receipt(client: Client) -> None:
-    data = form_data(**{"q__crime__curanmor__vehicle_type": "motorcycle",
-                        "q__crime__curanmor__plate_number": "KT 1234 AB"})
+    data = form_data(
+        **{
+            "q__crime__curanmor__vehicle_type": "motorcycle",
+            "q__crime__curanmor__plate_number": "KT 1234 AB",
+        }
+    )
     response = client.post(NEW, {**data, "photos": [photo("a.png"), photo("b.png")]})
     report = Report.objects.get()
     assert response.status_code == 302
@@ -129,8 +141,15 @@ def test_it_files_once_when_the_phone_sends_the_form_twice(client: Client) -> No
 
 
 def test_it_accepts_a_fully_anonymous_tip_without_contact(client: Client) -> None:
-    response = post(client, kind="tip", category="tip.narcotics", reporter_name="",
-                    reporter_phone="", reporter_email="", keep_anonymous="on")
+    response = post(
+        client,
+        kind="tip",
+        category="tip.narcotics",
+        reporter_name="",
+        reporter_phone="",
+        reporter_email="",
+        keep_anonymous="on",
+    )
     report = Report.objects.get()
     assert response.status_code == 302
     assert report.keep_anonymous and not report.has_contact and not report.reporter_name
@@ -154,9 +173,9 @@ def test_it_accepts_an_address_without_a_pin(client: Client) -> None:
 
 # --- bad input -------------------------------------------------------------------------------
 
+
 def test_it_keeps_what_was_typed_and_stores_nothing_on_errors(client: Client) -> None:
-    response = client.post(NEW, {**form_data(description="short", rt="12a"),
-                                 "photos": [photo()]})
+    response = client.post(NEW, {**form_data(description="short", rt="12a"), "photos": [photo()]})
     html = response.content.decode()
     assert_refused(response, "at least 10 characters")
     assert "RT and RW are numbers" in html
@@ -186,8 +205,7 @@ def test_it_explains_a_place_outside_the_polres_area(client: Client) -> None:
 
 
 def test_it_explains_missing_kind_category_and_place(client: Client) -> None:
-    response = post(client, kind="", category="", lat="", lon="", address_text="",
-                    description="")
+    response = post(client, kind="", category="", lat="", lon="", address_text="", description="")
     html = response.content.decode()
     assert_refused(response, "Choose what kind of report this is.")
     assert "Describe what happened" in html
@@ -195,8 +213,9 @@ def test_it_explains_missing_kind_category_and_place(client: Client) -> None:
 
 
 def test_it_explains_a_category_of_another_kind(client: Client) -> None:
-    assert_refused(post(client, kind="tip", category="crime.curanmor"),
-                   "does not belong to the kind")
+    assert_refused(
+        post(client, kind="tip", category="crime.curanmor"), "does not belong to the kind"
+    )
 
 
 def test_it_explains_an_unknown_category(client: Client) -> None:
@@ -205,9 +224,16 @@ def test_it_explains_an_unknown_category(client: Client) -> None:
 
 def test_it_asks_for_required_extra_questions_and_keeps_their_answers(client: Client) -> None:
     category = Category.objects.get(kind="crime", code="curanmor")
-    category.questions = [*category.questions,
-                          {"code": "loss_idr", "datatype": "number", "required": True,
-                           "description_id": "Kerugian (Rp)", "description_en": "Loss (IDR)"}]
+    category.questions = [
+        *category.questions,
+        {
+            "code": "loss_idr",
+            "datatype": "number",
+            "required": True,
+            "description_id": "Kerugian (Rp)",
+            "description_en": "Loss (IDR)",
+        },
+    ]
     category.save()
     plate = "q__crime__curanmor__plate_number"
     response = post(client, **{plate: "KT 9999 ZZ"})
@@ -218,8 +244,9 @@ def test_it_asks_for_required_extra_questions_and_keeps_their_answers(client: Cl
 
 
 def test_it_refuses_a_file_that_is_not_a_photo(client: Client) -> None:
-    response = client.post(NEW, {**form_data(),
-                                 "photos": [photo("surat.png", b"%PDF-1.4 not an image")]})
+    response = client.post(
+        NEW, {**form_data(), "photos": [photo("surat.png", b"%PDF-1.4 not an image")]}
+    )
     assert_refused(response, "is not a photo")
 
 
@@ -240,8 +267,9 @@ def test_it_refuses_a_bad_email_and_phone(client: Client) -> None:
     assert "This phone number is not valid." in response.content.decode()
 
 
-def test_it_throttles_report_posts_per_address_with_retry_after(client: Client,
-                                                                settings: Any) -> None:
+def test_it_throttles_report_posts_per_address_with_retry_after(
+    client: Client, settings: Any
+) -> None:
     settings.REPORT_THROTTLE = "2/h"
     post(client, idempotency_key="")
     post(client, idempotency_key="")
@@ -254,6 +282,7 @@ def test_it_throttles_report_posts_per_address_with_retry_after(client: Client,
 
 # --- receipt, tracking and status ------------------------------------------------------------
 
+
 def test_it_shows_the_receipt_only_to_the_session_that_filed(client: Client) -> None:
     location = post(client)["Location"]
     code = Report.objects.get().tracking_code
@@ -263,8 +292,9 @@ def test_it_shows_the_receipt_only_to_the_session_that_filed(client: Client) -> 
     assert other["Location"] == reverse("reports:track", args=[code])
 
 
-def test_status_page_shows_public_notes_and_hides_the_rest(client: Client,
-                                                          officer_selatan: Any) -> None:
+def test_status_page_shows_public_notes_and_hides_the_rest(
+    client: Client, officer_selatan: Any
+) -> None:
     post(client, address_text="Jl. Rahasia No. 7")
     report = Report.objects.get()
     workflow.transition(report, Status.VERIFIED, officer_selatan)
@@ -276,8 +306,16 @@ def test_status_page_shows_public_notes_and_hides_the_rest(client: Client,
     assert response.status_code == 200
     assert "Petugas sudah mendatangi lokasi." in html
     assert report.kelurahan.name in html and report.assigned_unit.name in html
-    for secret in ("Internal: saksi kunci", CANARY_NAME, CANARY_PHONE, CANARY_EMAIL,
-                   "Jl. Rahasia", "Gang Kenari", f"{report.lat:.5f}", officer_selatan.username):
+    for secret in (
+        "Internal: saksi kunci",
+        CANARY_NAME,
+        CANARY_PHONE,
+        CANARY_EMAIL,
+        "Jl. Rahasia",
+        "Gang Kenari",
+        f"{report.lat:.5f}",
+        officer_selatan.username,
+    ):
         assert secret not in html
     assert 'name="robots" content="noindex' in html
 
@@ -288,7 +326,8 @@ def test_it_normalizes_a_typed_code_and_redirects(client: Client) -> None:
     response = client.get("/lacak/", {"code": code.lower().replace("-", " ")})
     assert response["Location"] == reverse("reports:track", args=[code])
     assert client.get(f"/lacak/{code.replace('-', '').lower()}/")["Location"] == reverse(
-        "reports:track", args=[code])
+        "reports:track", args=[code]
+    )
 
 
 def test_it_explains_a_malformed_or_unknown_code_on_the_track_form(client: Client) -> None:

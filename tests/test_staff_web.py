@@ -42,6 +42,7 @@ def post_transition(client: Client, report: Report, to: str, **data: Any) -> Any
 
 # ---- access matrix -----------------------------------------------------------------------
 
+
 def staff_urls(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
     """(method, url, data) of every staff URL that concerns one report."""
     photo = report.photos.first()
@@ -51,8 +52,11 @@ def staff_urls(report: Report) -> list[tuple[str, str, dict[str, Any]]]:
         ("get", detail(report), {}),
         ("get", reverse("reports:staff_photo", args=[code, photo.pk]), {}),
         ("post", reverse("reports:reveal_reporter", args=[code]), {"purpose": "Call back"}),
-        ("post", action(report, "note"),
-         {"text": "Checked.", "visibility": "internal", "version": report.version}),
+        (
+            "post",
+            action(report, "note"),
+            {"text": "Checked.", "visibility": "internal", "version": report.version},
+        ),
     ]
 
 
@@ -63,7 +67,8 @@ def photo_report(make_report: Any) -> Report:
 
 
 def test_it_serves_report_pages_only_to_the_owning_polsek(
-        photo_report: Report, officer_selatan: Any, officer_utara: Any, resident: Any) -> None:
+    photo_report: Report, officer_selatan: Any, officer_utara: Any, resident: Any
+) -> None:
     for method, url, data in staff_urls(photo_report):
         owner = getattr(client_for(officer_selatan), method)(url, data)
         assert owner.status_code in (200, 302), url
@@ -74,8 +79,9 @@ def test_it_serves_report_pages_only_to_the_owning_polsek(
         assert anonymous["Location"].startswith(reverse("accounts:login")), url
 
 
-def test_it_serves_the_inbox_to_officers_only(photo_report: Report, officer_selatan: Any,
-                                              officer_utara: Any, resident: Any) -> None:
+def test_it_serves_the_inbox_to_officers_only(
+    photo_report: Report, officer_selatan: Any, officer_utara: Any, resident: Any
+) -> None:
     for name in ("reports:inbox", "reports:inbox_map"):
         url = reverse(name)
         assert client_for(officer_selatan).get(url).status_code == 200
@@ -89,8 +95,9 @@ def test_it_serves_the_inbox_to_officers_only(photo_report: Report, officer_sela
     assert features == []
 
 
-def test_it_opens_the_audit_log_to_commanders(commander_polres: Any, officer_selatan: Any,
-                                              resident: Any) -> None:
+def test_it_opens_the_audit_log_to_commanders(
+    commander_polres: Any, officer_selatan: Any, resident: Any
+) -> None:
     url = reverse("accounts:audit_log")
     assert client_for(commander_polres).get(url).status_code == 200
     assert client_for(officer_selatan).get(url).status_code == 403
@@ -98,11 +105,13 @@ def test_it_opens_the_audit_log_to_commanders(commander_polres: Any, officer_sel
     assert client_for(None).get(url).status_code == 302
 
 
-def test_it_serves_photos_only_through_the_checked_view(photo_report: Report,
-                                                        officer_selatan: Any) -> None:
+def test_it_serves_photos_only_through_the_checked_view(
+    photo_report: Report, officer_selatan: Any
+) -> None:
     photo = photo_report.photos.get()
     response = client_for(officer_selatan).get(
-        reverse("reports:staff_photo", args=[photo_report.tracking_code, photo.pk]))
+        reverse("reports:staff_photo", args=[photo_report.tracking_code, photo.pk])
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert "no-store" in response["Cache-Control"]
@@ -110,10 +119,12 @@ def test_it_serves_photos_only_through_the_checked_view(photo_report: Report,
 
 # ---- login -------------------------------------------------------------------------------
 
+
 def test_it_logs_an_officer_in_and_out(officer_selatan: Any) -> None:
     client = Client()
-    response = client.post(reverse("accounts:login"),
-                           {"username": "desk.selatan", "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": "desk.selatan", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("reports:inbox")
     assert client.get(reverse("accounts:logout")).status_code == 405
@@ -127,22 +138,24 @@ def test_it_locks_out_after_repeated_failures(officer_selatan: Any, settings: An
     client = Client()
     for _attempt in range(3):
         client.post(reverse("accounts:login"), {"username": "desk.selatan", "password": "x"})
-    response = client.post(reverse("accounts:login"),
-                           {"username": "desk.selatan", "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": "desk.selatan", "password": PASSWORD}
+    )
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
     text = response.content.decode()
     assert "15" in text and ("menit" in text or "minutes" in text)
     LoginFailure.objects.update(at=timezone.now() - timedelta(minutes=16))
-    response = client.post(reverse("accounts:login"),
-                           {"username": "desk.selatan", "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": "desk.selatan", "password": PASSWORD}
+    )
     assert response.status_code == 302
 
 
 # ---- inbox -------------------------------------------------------------------------------
 
-def test_it_filters_searches_and_counts_the_inbox(make_report: Any,
-                                                  commander_polres: Any) -> None:
+
+def test_it_filters_searches_and_counts_the_inbox(make_report: Any, commander_polres: Any) -> None:
     theft = make_report(category_code="theft", description="Dompet hilang di pasar malam.")
     make_report(kelurahan_at=UTARA_KELURAHAN)
     client = client_for(commander_polres)
@@ -157,20 +170,19 @@ def test_it_filters_searches_and_counts_the_inbox(make_report: Any,
     assert counts[Status.RECEIVED] == 2
 
 
-def test_it_ignores_invalid_filters_with_a_notice(make_report: Any,
-                                                  officer_selatan: Any) -> None:
+def test_it_ignores_invalid_filters_with_a_notice(make_report: Any, officer_selatan: Any) -> None:
     report = make_report()
     response = client_for(officer_selatan).get(
         reverse("reports:inbox"),
-        {"status": "nonsense", "age": "abc", "unit": "999999", "page": "x", "sort": "bad"})
+        {"status": "nonsense", "age": "abc", "unit": "999999", "page": "x", "sort": "bad"},
+    )
     assert response.status_code == 200
     assert report.tracking_code in response.content.decode()
     notices = [str(m) for m in response.context["messages"]]
     assert len(notices) == 4
 
 
-def test_it_shows_only_overdue_reports_when_asked(make_report: Any,
-                                                  officer_selatan: Any) -> None:
+def test_it_shows_only_overdue_reports_when_asked(make_report: Any, officer_selatan: Any) -> None:
     late = make_report()
     Report.objects.filter(pk=late.pk).update(ack_due_at=timezone.now() - timedelta(hours=1))
     fresh = make_report()
@@ -181,19 +193,23 @@ def test_it_shows_only_overdue_reports_when_asked(make_report: Any,
     assert 'class="overdue"' in page.content.decode()
 
 
-def test_it_maps_the_filtered_set_without_personal_data(make_report: Any,
-                                                        officer_selatan: Any) -> None:
+def test_it_maps_the_filtered_set_without_personal_data(
+    make_report: Any, officer_selatan: Any
+) -> None:
     report = make_report()
-    data = client_for(officer_selatan).get(reverse("reports:inbox_map"),
-                                           {"status": "received"}).json()
+    data = (
+        client_for(officer_selatan).get(reverse("reports:inbox_map"), {"status": "received"}).json()
+    )
     assert [f["properties"]["code"] for f in data["features"]] == [report.tracking_code]
     assert CANARY_NAME not in str(data) and CANARY_PHONE not in str(data)
 
 
 # ---- detail, reporter --------------------------------------------------------------------
 
-def test_it_hides_the_reporter_until_revealed_with_a_purpose(make_report: Any,
-                                                             officer_selatan: Any) -> None:
+
+def test_it_hides_the_reporter_until_revealed_with_a_purpose(
+    make_report: Any, officer_selatan: Any
+) -> None:
     report = make_report()
     client = client_for(officer_selatan)
     assert CANARY_NAME not in client.get(detail(report)).content.decode()
@@ -210,8 +226,7 @@ def test_it_hides_the_reporter_until_revealed_with_a_purpose(make_report: Any,
     assert "Call back about the motorbike" in client.get(detail(report)).content.decode()
 
 
-def test_it_shows_anonymous_reporter_to_the_desk(make_report: Any,
-                                                 officer_selatan: Any) -> None:
+def test_it_shows_anonymous_reporter_to_the_desk(make_report: Any, officer_selatan: Any) -> None:
     report = make_report(keep_anonymous=True)
     client = client_for(officer_selatan)
     page = client.get(detail(report)).content.decode()
@@ -223,8 +238,10 @@ def test_it_shows_anonymous_reporter_to_the_desk(make_report: Any,
 
 # ---- actions -----------------------------------------------------------------------------
 
-def test_it_verifies_a_report_and_writes_the_timeline(make_report: Any,
-                                                      officer_selatan: Any) -> None:
+
+def test_it_verifies_a_report_and_writes_the_timeline(
+    make_report: Any, officer_selatan: Any
+) -> None:
     report = make_report()
     response = post_transition(client_for(officer_selatan), report, Status.VERIFIED)
     assert response.status_code == 302
@@ -232,25 +249,26 @@ def test_it_verifies_a_report_and_writes_the_timeline(make_report: Any,
     assert report.status == Status.VERIFIED
     event = report.events.get(kind=EventKind.STATUS)
     assert (event.old_value, event.new_value, event.actor) == (
-        "received", "verified", officer_selatan)
+        "received",
+        "verified",
+        officer_selatan,
+    )
 
 
-def test_it_refuses_a_transition_the_workflow_does_not_allow(make_report: Any,
-                                                             officer_selatan: Any) -> None:
+def test_it_refuses_a_transition_the_workflow_does_not_allow(
+    make_report: Any, officer_selatan: Any
+) -> None:
     report = make_report()
-    response = post_transition(client_for(officer_selatan), report, Status.RESOLVED,
-                               reason="Done")
+    response = post_transition(client_for(officer_selatan), report, Status.RESOLVED, reason="Done")
     assert response.status_code == 400
     assert 'role="alert"' in response.content.decode()
     report.refresh_from_db()
     assert report.status == Status.RECEIVED
 
 
-def test_it_refuses_to_reject_without_a_reason(make_report: Any,
-                                               officer_selatan: Any) -> None:
+def test_it_refuses_to_reject_without_a_reason(make_report: Any, officer_selatan: Any) -> None:
     report = make_report()
-    response = post_transition(client_for(officer_selatan), report, Status.REJECTED,
-                               reason="  ")
+    response = post_transition(client_for(officer_selatan), report, Status.REJECTED, reason="  ")
     assert response.status_code == 400
     report.refresh_from_db()
     assert report.status == Status.RECEIVED
@@ -263,37 +281,49 @@ def test_it_assigns_to_a_unit_and_officer(make_report: Any, officer_selatan: Any
     post_transition(client, report, Status.VERIFIED)
     report.refresh_from_db()
     unit = officer_selatan.unit
-    response = post_transition(client, report, Status.ASSIGNED, unit=unit.pk,
-                               assignee=officer_selatan.pk)
+    response = post_transition(
+        client, report, Status.ASSIGNED, unit=unit.pk, assignee=officer_selatan.pk
+    )
     assert response.status_code == 302
     report.refresh_from_db()
     assert (report.status, report.assignee) == (Status.ASSIGNED, officer_selatan)
 
 
-def test_it_refuses_a_stale_change_and_keeps_the_typed_text(make_report: Any,
-                                                            officer_selatan: Any) -> None:
+def test_it_refuses_a_stale_change_and_keeps_the_typed_text(
+    make_report: Any, officer_selatan: Any
+) -> None:
     report = make_report()
     stale_version = report.version
     transition(report, Status.VERIFIED, officer_selatan)
     before = ReportEvent.objects.count()
-    response = client_for(officer_selatan).post(action(report, "note"), {
-        "text": "Saksi sudah dihubungi.", "visibility": "internal", "version": stale_version})
+    response = client_for(officer_selatan).post(
+        action(report, "note"),
+        {"text": "Saksi sudah dihubungi.", "visibility": "internal", "version": stale_version},
+    )
     assert response.status_code == 409
     page = response.content.decode()
     assert "Saksi sudah dihubungi." in page
     assert ReportEvent.objects.count() == before
 
 
-def test_it_keeps_internal_notes_off_the_public_status_page(make_report: Any,
-                                                            officer_selatan: Any) -> None:
+def test_it_keeps_internal_notes_off_the_public_status_page(
+    make_report: Any, officer_selatan: Any
+) -> None:
     report = make_report()
     client = client_for(officer_selatan)
-    client.post(action(report, "note"), {"text": "Rahasia: informan di warung.",
-                                         "visibility": "internal",
-                                         "version": report.version})
+    client.post(
+        action(report, "note"),
+        {
+            "text": "Rahasia: informan di warung.",
+            "visibility": "internal",
+            "version": report.version,
+        },
+    )
     report.refresh_from_db()
-    client.post(action(report, "note"), {"text": "Petugas sudah ke lokasi.",
-                                         "visibility": "public", "version": report.version})
+    client.post(
+        action(report, "note"),
+        {"text": "Petugas sudah ke lokasi.", "visibility": "public", "version": report.version},
+    )
     kinds = list(report.events.values_list("kind", "is_public"))
     assert (EventKind.INTERNAL_NOTE, False) in kinds and (EventKind.PUBLIC_NOTE, True) in kinds
     staff_page = client.get(detail(report)).content.decode()
@@ -306,37 +336,46 @@ def test_it_keeps_internal_notes_off_the_public_status_page(make_report: Any,
     assert "Rahasia: informan di warung." not in public
 
 
-def test_it_edits_fields_and_audits_old_and_new(make_report: Any,
-                                                officer_selatan: Any) -> None:
+def test_it_edits_fields_and_audits_old_and_new(make_report: Any, officer_selatan: Any) -> None:
     report = make_report()
     client = client_for(officer_selatan)
     page = client.get(detail(report))
     initial: dict[str, Any] = page.context["edit_form"].initial
     data: dict[str, Any] = {k: ("" if v is None else v) for k, v in initial.items()}
-    data.update(category=data["category"].pk, kelurahan=data["kelurahan"].pk,
-                assigned_unit=data["assigned_unit"].pk, assignee="",
-                occurred_from=data["occurred_from"].strftime("%Y-%m-%dT%H:%M"),
-                address_text="Jl. Marsma Iswahyudi, depan warung")
+    data.update(
+        category=data["category"].pk,
+        kelurahan=data["kelurahan"].pk,
+        assigned_unit=data["assigned_unit"].pk,
+        assignee="",
+        occurred_from=data["occurred_from"].strftime("%Y-%m-%dT%H:%M"),
+        address_text="Jl. Marsma Iswahyudi, depan warung",
+    )
     response = client.post(action(report, "edit"), data)
     assert response.status_code == 302
     event = report.events.get(kind=EventKind.FIELD)
     assert (event.field, event.old_value, event.new_value) == (
-        "address_text", "", "Jl. Marsma Iswahyudi, depan warung")
+        "address_text",
+        "",
+        "Jl. Marsma Iswahyudi, depan warung",
+    )
     assert event.actor == officer_selatan
 
 
-def test_it_lets_a_bhabin_add_notes_but_not_change_status(make_report: Any,
-                                                          bhabin_selatan: Any) -> None:
+def test_it_lets_a_bhabin_add_notes_but_not_change_status(
+    make_report: Any, bhabin_selatan: Any
+) -> None:
     report = make_report()
     client = client_for(bhabin_selatan)
     assert post_transition(client, report, Status.VERIFIED).status_code == 403
-    note = client.post(action(report, "note"), {"text": "Warga sudah ditemui.",
-                                                "visibility": "internal",
-                                                "version": report.version})
+    note = client.post(
+        action(report, "note"),
+        {"text": "Warga sudah ditemui.", "visibility": "internal", "version": report.version},
+    )
     assert note.status_code == 302
 
 
 # ---- duplicates and incidents -------------------------------------------------------------
+
 
 def test_it_hints_and_merges_a_duplicate(make_report: Any, officer_selatan: Any) -> None:
     original = make_report()
@@ -346,23 +385,24 @@ def test_it_hints_and_merges_a_duplicate(make_report: Any, officer_selatan: Any)
     hints = client.get(detail(copy)).context["hints"]
     assert [h.report.tracking_code for h in hints] == [original.tracking_code]
     assert far_away.tracking_code not in {h.report.tracking_code for h in hints}
-    response = client.post(action(copy, "merge"), {"original": original.tracking_code,
-                                                   "version": copy.version})
+    response = client.post(
+        action(copy, "merge"), {"original": original.tracking_code, "version": copy.version}
+    )
     assert response.status_code == 302
     copy.refresh_from_db()
     assert (copy.status, copy.duplicate_of) == (Status.DUPLICATE, original)
     assert original.events.filter(kind=EventKind.MERGED).exists()
 
 
-def test_it_does_not_hint_reports_far_apart_in_time(make_report: Any,
-                                                    officer_selatan: Any) -> None:
+def test_it_does_not_hint_reports_far_apart_in_time(make_report: Any, officer_selatan: Any) -> None:
     make_report(occurred_from=timezone.now() - timedelta(days=5))
     recent = make_report()
     assert client_for(officer_selatan).get(detail(recent)).context["hints"] == []
 
 
-def test_it_creates_an_incident_once_for_a_verified_crime(make_report: Any,
-                                                          officer_selatan: Any) -> None:
+def test_it_creates_an_incident_once_for_a_verified_crime(
+    make_report: Any, officer_selatan: Any
+) -> None:
     report = make_report()
     client = client_for(officer_selatan)
     early = client.post(action(report, "incident"))
@@ -372,7 +412,10 @@ def test_it_creates_an_incident_once_for_a_verified_crime(make_report: Any,
     assert client.post(action(report, "incident")).status_code == 302
     incident = Incident.objects.get()
     assert (incident.category, incident.source_report, incident.unit) == (
-        "curanmor", report, report.assigned_unit)
+        "curanmor",
+        report,
+        report.assigned_unit,
+    )
     assert incident.kelurahan_code == report.kelurahan_code
     assert CANARY_NAME not in incident.description
     assert report.events.filter(kind=EventKind.INCIDENT).count() == 1
@@ -381,8 +424,7 @@ def test_it_creates_an_incident_once_for_a_verified_crime(make_report: Any,
     assert Incident.objects.count() == 1
 
 
-def test_it_refuses_an_incident_for_a_complaint(make_report: Any,
-                                                commander_polres: Any) -> None:
+def test_it_refuses_an_incident_for_a_complaint(make_report: Any, commander_polres: Any) -> None:
     report = make_report(kind="complaint", category_code="noise")
     transition(report, Status.VERIFIED, commander_polres)
     response = client_for(commander_polres).post(action(report, "incident"))
@@ -390,20 +432,21 @@ def test_it_refuses_an_incident_for_a_complaint(make_report: Any,
     assert not Incident.objects.exists()
 
 
-def test_it_lists_changes_in_the_global_audit_log(make_report: Any, officer_selatan: Any,
-                                                  commander_polres: Any) -> None:
+def test_it_lists_changes_in_the_global_audit_log(
+    make_report: Any, officer_selatan: Any, commander_polres: Any
+) -> None:
     report = make_report()
     transition(report, Status.VERIFIED, officer_selatan)
     client = client_for(commander_polres)
     rows = client.get(reverse("accounts:audit_log"), {"user": "desk.selatan"}).context["rows"]
     assert [r.report_code for r in rows] == [report.tracking_code]
-    empty = client.get(reverse("accounts:audit_log"), {"user": "nobody",
-                                                       "date_from": "not-a-date"})
+    empty = client.get(reverse("accounts:audit_log"), {"user": "nobody", "date_from": "not-a-date"})
     assert empty.status_code == 200 and empty.context["rows"] == []
 
 
-def test_it_shows_a_bhabin_only_reports_of_their_kelurahan(make_report: Any,
-                                                           bhabin_selatan: Any) -> None:
+def test_it_shows_a_bhabin_only_reports_of_their_kelurahan(
+    make_report: Any, bhabin_selatan: Any
+) -> None:
     mine = make_report()
     elsewhere = make_report(kelurahan_at="64.71.05.1006")
     client = client_for(bhabin_selatan)
@@ -411,8 +454,7 @@ def test_it_shows_a_bhabin_only_reports_of_their_kelurahan(make_report: Any,
     assert client.get(detail(elsewhere)).status_code == 404
 
 
-def test_it_shows_a_polres_commander_every_report(make_report: Any,
-                                                  commander_polres: Any) -> None:
+def test_it_shows_a_polres_commander_every_report(make_report: Any, commander_polres: Any) -> None:
     client = client_for(commander_polres)
     for report in (make_report(), make_report(kelurahan_at=UTARA_KELURAHAN)):
         assert client.get(detail(report)).status_code == 200
@@ -420,18 +462,25 @@ def test_it_shows_a_polres_commander_every_report(make_report: Any,
 
 # ---- admin -------------------------------------------------------------------------------
 
-def test_it_keeps_the_audit_trail_read_only_in_the_admin(make_report: Any,
-                                                         officer_selatan: Any,
-                                                         admin_user: Any) -> None:
+
+def test_it_keeps_the_audit_trail_read_only_in_the_admin(
+    make_report: Any, officer_selatan: Any, admin_user: Any
+) -> None:
     from kamtibmas.accounts.models import ApiKey
 
     report = make_report()
     transition(report, Status.VERIFIED, officer_selatan)
     key, raw = ApiKey.issue(officer_selatan, "laptop")
     client = client_for(admin_user)
-    for model in ("reports/report", "reports/reportevent", "accounts/auditevent",
-                  "accounts/apikey", "accounts/user", "reports/category",
-                  "reports/routingrule"):
+    for model in (
+        "reports/report",
+        "reports/reportevent",
+        "accounts/auditevent",
+        "accounts/apikey",
+        "accounts/user",
+        "reports/category",
+        "reports/routingrule",
+    ):
         assert client.get(f"/admin/{model}/").status_code == 200, model
     event = report.events.first()
     assert event is not None
@@ -444,8 +493,7 @@ def test_it_keeps_the_audit_trail_read_only_in_the_admin(make_report: Any,
     assert key.key_hash not in key_page and raw not in key_page
 
 
-def test_it_marks_a_duplicate_by_tracking_code(make_report: Any,
-                                               officer_selatan: Any) -> None:
+def test_it_marks_a_duplicate_by_tracking_code(make_report: Any, officer_selatan: Any) -> None:
     original = make_report()
     copy = make_report()
     client = client_for(officer_selatan)
@@ -463,8 +511,10 @@ def test_it_survives_garbage_in_every_form(make_report: Any, officer_selatan: An
     report = make_report()
     client = client_for(officer_selatan)
     for name in ("transition", "note", "edit", "merge", "incident"):
-        response = client.post(action(report, name), {"version": "abc", "to": "nope",
-                                                      "lat": "north", "original": "x" * 50})
+        response = client.post(
+            action(report, name),
+            {"version": "abc", "to": "nope", "lat": "north", "original": "x" * 50},
+        )
         assert response.status_code in (302, 400), name
     assert client.post(action(report, "unknown")).status_code == 404
     report.refresh_from_db()

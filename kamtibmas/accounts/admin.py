@@ -20,8 +20,15 @@ class UserAdmin(DjangoUserAdmin):
         *(DjangoUserAdmin.fieldsets or ()),
         (_("Unit and area"), {"fields": ("unit", "kelurahan", "rank", "phone", "is_demo")}),
     )
-    list_display = ("username", "first_name", "last_name", "unit", "is_demo", "is_active",
-                    "is_staff")
+    list_display = (
+        "username",
+        "first_name",
+        "last_name",
+        "unit",
+        "is_demo",
+        "is_active",
+        "is_staff",
+    )
     list_filter = ("unit", "groups", "is_demo", "is_active", "is_staff")
     filter_horizontal = ("groups", "user_permissions", "kelurahan")
     autocomplete_fields = ()
@@ -42,8 +49,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "actor", "actor_unit", "action", "object_type", "object_id",
-                    "purpose")
+    list_display = ("at", "actor", "actor_unit", "action", "object_type", "object_id", "purpose")
     list_filter = ("action", "object_type", "actor_unit")
     search_fields = ("actor__username", "object_id", "purpose")
     date_hierarchy = "at"
@@ -52,16 +58,16 @@ class AuditEventAdmin(ReadOnlyAdmin):
 @admin.action(description=_("Revoke the selected keys"))
 def revoke_keys(modeladmin: Any, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
     count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-    modeladmin.message_user(request, _("%(count)d keys revoked.") % {"count": count},
-                            messages.SUCCESS)
+    modeladmin.message_user(
+        request, _("%(count)d keys revoked.") % {"count": count}, messages.SUCCESS
+    )
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     """Keys are issued with `kamtibmas user` commands; the hash is never shown."""
 
-    list_display = ("name", "user", "prefix", "scope", "created_at", "last_used_at",
-                    "revoked_at")
+    list_display = ("name", "user", "prefix", "scope", "created_at", "last_used_at", "revoked_at")
     list_filter = ("scope",)
     search_fields = ("name", "user__username", "prefix")
     fields = ("name", "user", "prefix", "scope", "created_at", "last_used_at", "revoked_at")

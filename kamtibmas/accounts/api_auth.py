@@ -41,9 +41,11 @@ class Principal:
 
 def require_write(principal: Principal) -> None:
     if not principal.can_write:
-        raise ApiError(403, "read_only_key",
-                       _("This API key can only read. Create a read-and-write key to make "
-                         "changes."))
+        raise ApiError(
+            403,
+            "read_only_key",
+            _("This API key can only read. Create a read-and-write key to make changes."),
+        )
 
 
 def _admit(principal: Principal) -> Principal:
@@ -90,8 +92,11 @@ class StaffSession(APIKeyCookie):
         if not key or user is None or not user.is_authenticated:
             return None
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
-            raise ApiError(403, "csrf_failed",
-                           _("CSRF check failed: send the X-CSRFToken header with a session."))
+            raise ApiError(
+                403,
+                "csrf_failed",
+                _("CSRF check failed: send the X-CSRFToken header with a session."),
+            )
         return _admit(Principal(user))
 
 
@@ -109,8 +114,9 @@ class IpThrottle(BaseThrottle):
         self._local = threading.local()
 
     def allow_request(self, request: HttpRequest) -> bool:
-        verdict = throttle.hit(self.scope, throttle.client_ip(request),
-                               str(getattr(settings, self.setting)))
+        verdict = throttle.hit(
+            self.scope, throttle.client_ip(request), str(getattr(settings, self.setting))
+        )
         self._local.wait = verdict.retry_after
         return verdict.allowed
 

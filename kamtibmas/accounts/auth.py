@@ -26,8 +26,11 @@ class LockoutModelBackend(ModelBackend):
     """ModelBackend that refuses a username after LOGIN_MAX_FAILURES failures in the window."""
 
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None,
-        password: str | None = None, **kwargs: Any,
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> Any:
         if not username:
             return None

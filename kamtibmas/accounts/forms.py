@@ -21,8 +21,11 @@ def minutes_until_unlocked(username: str) -> int:
     """Whole minutes until the failures that lock ``username`` out leave the window (>= 1)."""
     window = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
     now = timezone.now()
-    recent = list(LoginFailure.objects.filter(username=username.lower(), at__gte=now - window)
-                  .order_by("-at").values_list("at", flat=True)[:settings.LOGIN_MAX_FAILURES])
+    recent = list(
+        LoginFailure.objects.filter(username=username.lower(), at__gte=now - window)
+        .order_by("-at")
+        .values_list("at", flat=True)[: settings.LOGIN_MAX_FAILURES]
+    )
     if len(recent) < settings.LOGIN_MAX_FAILURES:
         return 1
     seconds = (recent[-1] + window - now).total_seconds()
@@ -36,9 +39,12 @@ class LoginForm(AuthenticationForm):
         if getattr(self.request, "login_locked_out", False):
             minutes = minutes_until_unlocked(self.cleaned_data.get("username") or "")
             return ValidationError(
-                ngettext("Too many failed attempts. Try again in %(minutes)d minute.",
-                         "Too many failed attempts. Try again in %(minutes)d minutes.",
-                         minutes) % {"minutes": minutes},
+                ngettext(
+                    "Too many failed attempts. Try again in %(minutes)d minute.",
+                    "Too many failed attempts. Try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
                 code="locked_out",
             )
         return super().get_invalid_login_error()
@@ -49,10 +55,12 @@ class AuditFilterForm(forms.Form):
 
     user = forms.CharField(label=_("User name"), max_length=150, required=False)
     action = forms.CharField(label=_("Action"), max_length=40, required=False)
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("Until"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def values(self) -> dict[str, Any]:
         self.is_valid()

@@ -63,7 +63,8 @@ def _filtered_audit(user: Any, values: dict[str, Any]) -> QuerySet[AuditEvent]:
 
 def _filtered_events(user: Any, values: dict[str, Any]) -> QuerySet[ReportEvent]:
     qs = ReportEvent.objects.filter(report__in=scoping.reports_for(user)).select_related(
-        "actor", "actor__unit", "report")
+        "actor", "actor__unit", "report"
+    )
     if values["user"]:
         qs = qs.filter(actor__username__iexact=values["user"].strip())
     if values["action"]:
@@ -89,8 +90,9 @@ def _event_row(event: ReportEvent) -> AuditRow:
     label = str(EventKind(event.kind).label) if event.kind in EventKind.values else event.kind
     change = f"{event.field}: {event.old_value} → {event.new_value}" if event.field else ""
     unit = getattr(event.actor, "unit", None)
-    return AuditRow(event.at, event.actor, unit, label, event.report.tracking_code,
-                    change or event.new_value)
+    return AuditRow(
+        event.at, event.actor, unit, label, event.report.tracking_code, change or event.new_value
+    )
 
 
 def audit_rows(user: Any, values: dict[str, Any], page: int) -> tuple[list[AuditRow], bool]:
@@ -98,13 +100,17 @@ def audit_rows(user: Any, values: dict[str, Any], page: int) -> tuple[list[Audit
     limit = page * AUDIT_PER_PAGE + 1
     audits = list(_filtered_audit(user, values)[:limit])
     report_ids = {a.object_id for a in audits if a.object_type == "report"}
-    codes = {str(pk): code for pk, code in Report.objects.filter(
-        pk__in=[i for i in report_ids if i.isdigit()]).values_list("pk", "tracking_code")}
+    codes = {
+        str(pk): code
+        for pk, code in Report.objects.filter(
+            pk__in=[i for i in report_ids if i.isdigit()]
+        ).values_list("pk", "tracking_code")
+    }
     rows = [_audit_row(a, codes) for a in audits]
     rows += [_event_row(e) for e in _filtered_events(user, values)[:limit]]
     rows.sort(key=lambda r: r.at, reverse=True)
     start = (page - 1) * AUDIT_PER_PAGE
-    return rows[start:start + AUDIT_PER_PAGE], len(rows) > start + AUDIT_PER_PAGE
+    return rows[start : start + AUDIT_PER_PAGE], len(rows) > start + AUDIT_PER_PAGE
 
 
 def _page_number(raw: str | None) -> int:
@@ -125,9 +131,21 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     rows, has_next = audit_rows(request.user, form.values(), page)
     query = request.GET.copy()
     query.pop("page", None)
-    notices = [_("The filter “%(name)s” had an invalid value and was ignored.")
-               % {"name": form.fields[name].label} for name in form.errors]
-    return render(request, "accounts/audit_log.html", {
-        "form": form, "rows": rows, "page": page, "has_next": has_next,
-        "query": query.urlencode(), "notices": notices, "can_read_audit_log": True,
-    })
+    notices = [
+        _("The filter “%(name)s” had an invalid value and was ignored.")
+        % {"name": form.fields[name].label}
+        for name in form.errors
+    ]
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {
+            "form": form,
+            "rows": rows,
+            "page": page,
+            "has_next": has_next,
+            "query": query.urlencode(),
+            "notices": notices,
+            "can_read_audit_log": True,
+        },
+    )

@@ -25,10 +25,14 @@ MAX_ACTIVE_KEYS = 10
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=80,
-                           help_text=gettext_lazy("What the key is for, e.g. “SPKT tablet”."))
-    scope = forms.ChoiceField(label=gettext_lazy("Scope"), choices=ApiKey.Scope.choices,
-                              initial=ApiKey.Scope.READ)
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=80,
+        help_text=gettext_lazy("What the key is for, e.g. “SPKT tablet”."),
+    )
+    scope = forms.ChoiceField(
+        label=gettext_lazy("Scope"), choices=ApiKey.Scope.choices, initial=ApiKey.Scope.READ
+    )
 
 
 def _officer(request: HttpRequest) -> Any:
@@ -42,12 +46,17 @@ def _active(user: Any) -> Any:
     return ApiKey.objects.filter(user=user, revoked_at__isnull=True)
 
 
-def _page(request: HttpRequest, form: ApiKeyForm, raw_key: str = "", status: int = 200
-          ) -> HttpResponse:
+def _page(
+    request: HttpRequest, form: ApiKeyForm, raw_key: str = "", status: int = 200
+) -> HttpResponse:
     user: Any = request.user
     keys = ApiKey.objects.filter(user=user).order_by("revoked_at", "-created_at")
-    response = render(request, "accounts/apikeys.html",
-                      {"form": form, "keys": keys, "raw_key": raw_key}, status=status)
+    response = render(
+        request,
+        "accounts/apikeys.html",
+        {"form": form, "keys": keys, "raw_key": raw_key},
+        status=status,
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -207,8 +207,10 @@ def load_units() -> int:
 
 def load_reference() -> None:
     """Everything a fresh Balikpapan installation needs; safe to run again."""
+    from kamtibmas.accounts.reference import ensure_role_groups
     from kamtibmas.reports.reference import load_categories, load_routing_rules
 
+    ensure_role_groups()
     load_areas()
     load_units()
     load_categories()

@@ -14,8 +14,9 @@ class Incident(models.Model):
         CLOSED = "closed", _("Closed")
 
     lp_number = models.CharField(_("LP number"), max_length=60, blank=True)
-    external_id = models.CharField(_("external id"), max_length=80, null=True, blank=True,
-                                   unique=True)
+    external_id = models.CharField(
+        _("external id"), max_length=80, null=True, blank=True, unique=True
+    )
     category = models.CharField(_("offence category"), max_length=40, db_index=True)
     occurred_from = models.DateTimeField(_("occurred from"), null=True, blank=True, db_index=True)
     occurred_to = models.DateTimeField(_("occurred to"), null=True, blank=True)
@@ -23,14 +24,17 @@ class Incident(models.Model):
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     location_accuracy_m = models.FloatField(null=True, blank=True)
-    kelurahan = models.ForeignKey("geo.Kelurahan", on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="incidents")
+    kelurahan = models.ForeignKey(
+        "geo.Kelurahan", on_delete=models.PROTECT, null=True, blank=True, related_name="incidents"
+    )
     kelurahan_code = models.CharField(max_length=16, blank=True, db_index=True)
-    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="incidents")
+    unit = models.ForeignKey(
+        "geo.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="incidents"
+    )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
-    source_report = models.OneToOneField("reports.Report", on_delete=models.SET_NULL, null=True,
-                                         blank=True, related_name="incident")
+    source_report = models.OneToOneField(
+        "reports.Report", on_delete=models.SET_NULL, null=True, blank=True, related_name="incident"
+    )
     description = models.TextField(blank=True)
     is_synthetic = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)

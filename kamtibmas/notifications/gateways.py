@@ -23,8 +23,12 @@ class LoggingGateway:
     """Default gateway: logs that a message would be sent, without the number or the text."""
 
     def send(self, channel: str, recipient: str, body: str) -> None:
-        logger.info("%s message of %d characters to a recipient ending %s", channel, len(body),
-                    recipient[-2:] if len(recipient) > 6 else "**")
+        logger.info(
+            "%s message of %d characters to a recipient ending %s",
+            channel,
+            len(body),
+            recipient[-2:] if len(recipient) > 6 else "**",
+        )
 
 
 def get_gateway() -> Gateway:

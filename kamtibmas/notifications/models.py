@@ -21,10 +21,12 @@ class OutboundMessage(models.Model):
     recipient = models.CharField(max_length=254)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
-    report = models.ForeignKey("reports.Report", on_delete=models.CASCADE, null=True, blank=True,
-                               related_name="messages")
-    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING,
-                             db_index=True)
+    report = models.ForeignKey(
+        "reports.Report", on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    state = models.CharField(
+        max_length=8, choices=State.choices, default=State.PENDING, db_index=True
+    )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_error = models.CharField(max_length=300, blank=True)

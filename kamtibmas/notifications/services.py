@@ -21,8 +21,9 @@ MAX_ATTEMPTS = 8
 
 
 def _status_url(report: Any) -> str:
-    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("reports:track",
-                                                          args=[report.tracking_code])
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse(
+        "reports:track", args=[report.tracking_code]
+    )
 
 
 def _reporter_text(report: Any, event: Any) -> str:
@@ -33,35 +34,59 @@ def _reporter_text(report: Any, event: Any) -> str:
             head = _("Your report has been received. Tracking code: %s") % report.tracking_code
         elif event.kind == EventKind.STATUS:
             head = _("Report %(code)s is now: %(status)s") % {
-                "code": report.tracking_code, "status": Status(event.new_value).label}
+                "code": report.tracking_code,
+                "status": Status(event.new_value).label,
+            }
         else:
             head = _("Progress on report %(code)s: %(note)s") % {
-                "code": report.tracking_code, "note": event.text}
+                "code": report.tracking_code,
+                "note": event.text,
+            }
         return f"{head}\n{_('Follow it at')} {_status_url(report)}"
 
 
 def notify_reporter(report: Any, event: Any) -> list[OutboundMessage]:
     """Queue a message for a reporter who left contact details, for a public event only."""
-    if not event.is_public or not report.has_contact:
+    if not event.is_public or not report.has_contact or report.is_synthetic:
         return []
     body = _reporter_text(report, event)
     messages = []
     if report.reporter_email:
-        messages.append(OutboundMessage(channel=OutboundMessage.Channel.EMAIL,
-                                        recipient=report.reporter_email, report=report,
-                                        subject=f"Kamtibmas {report.tracking_code}", body=body))
+        messages.append(
+            OutboundMessage(
+                channel=OutboundMessage.Channel.EMAIL,
+                recipient=report.reporter_email,
+                report=report,
+                subject=f"Kamtibmas {report.tracking_code}",
+                body=body,
+            )
+        )
     if report.reporter_phone:
-        messages.append(OutboundMessage(channel=OutboundMessage.Channel.SMS,
-                                        recipient=report.reporter_phone, report=report, body=body))
+        messages.append(
+            OutboundMessage(
+                channel=OutboundMessage.Channel.SMS,
+                recipient=report.reporter_phone,
+                report=report,
+                body=body,
+            )
+        )
     created = OutboundMessage.objects.bulk_create(messages)
     _enqueue_delivery()
     return created
 
 
 def notify_officers(users: list[Any], subject: str, body: str, report: Any = None) -> None:
-    rows = [OutboundMessage(channel=OutboundMessage.Channel.EMAIL, recipient=u.email,
-                            subject=subject, body=body, report=report)
-            for u in users if u.email]
+    rows = [
+        OutboundMessage(
+            channel=OutboundMessage.Channel.EMAIL,
+            recipient=u.email,
+            subject=subject,
+            body=body,
+            report=report,
+        )
+        for u in users
+        if u.email
+    ]
     OutboundMessage.objects.bulk_create(rows)
     _enqueue_delivery()
 
@@ -75,8 +100,9 @@ def _enqueue_delivery() -> None:
 def _send(message: OutboundMessage) -> None:
     if message.channel == OutboundMessage.Channel.EMAIL:
         try:
-            send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL,
-                      [message.recipient])
+            send_mail(
+                message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.recipient]
+            )
         except OSError as exc:
             raise GatewayError(str(exc)) from exc
     else:
@@ -87,8 +113,9 @@ def deliver_due(limit: int = 100) -> int:
     """Send pending messages whose time has come; failures back off exponentially."""
     now = timezone.now()
     sent = 0
-    due = OutboundMessage.objects.filter(state=OutboundMessage.State.PENDING,
-                                         next_attempt_at__lte=now)[:limit]
+    due = OutboundMessage.objects.filter(
+        state=OutboundMessage.State.PENDING, next_attempt_at__lte=now
+    )[:limit]
     for message in due:
         message.attempts += 1
         try:
@@ -97,9 +124,8 @@ def deliver_due(limit: int = 100) -> int:
             message.last_error = str(exc)[:300]
             if message.attempts >= MAX_ATTEMPTS:
                 message.state = OutboundMessage.State.FAILED
-            message.next_attempt_at = now + timedelta(minutes=2 ** message.attempts)
-            logger.warning("outbound message %s failed (attempt %d)", message.pk,
-                           message.attempts)
+            message.next_attempt_at = now + timedelta(minutes=2**message.attempts)
+            logger.warning("outbound message %s failed (attempt %d)", message.pk, message.attempts)
         else:
             message.state = OutboundMessage.State.SENT
             message.sent_at = now

@@ -63,6 +63,7 @@ def param(params: QueryDict, name: str) -> str:
 
 # --- jurisdiction, discovery, services -------------------------------------------------------
 
+
 def jurisdictions() -> set[str]:
     host = urlsplit(settings.PUBLIC_BASE_URL).hostname or ""
     return {JURISDICTION, host} - {""}
@@ -84,15 +85,20 @@ def discovery() -> dict[str, Any]:
         "changeset": CHANGESET,
         "contact": _("Polres Balikpapan, e-mail %s. Emergency: call 110.")
         % settings.DEFAULT_FROM_EMAIL,
-        "key_service": _("Reading is open to all. To post requests, a staff member creates a "
-                         "read-and-write API key at %s/akun/kunci-api/.") % base,
-        "endpoints": [{
-            "specification": SPECIFICATION,
-            "url": f"{base}/open311/v2",
-            "changeset": CHANGESET,
-            "type": "production",
-            "formats": ["text/xml", "application/json"],
-        }],
+        "key_service": _(
+            "Reading is open to all. To post requests, a staff member creates a "
+            "read-and-write API key at %s/akun/kunci-api/."
+        )
+        % base,
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": f"{base}/open311/v2",
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
     }
 
 
@@ -153,15 +159,22 @@ def service_definition(service_code: str) -> dict[str, Any]:
 
 # --- requests out ----------------------------------------------------------------------------
 
+
 def shows_place(report: Report) -> bool:
-    return not (report.category.code in SENSITIVE_CATEGORIES or report.keep_anonymous
-                or report.kind == Kind.TIP)
+    return not (
+        report.category.code in SENSITIVE_CATEGORIES
+        or report.keep_anonymous
+        or report.kind == Kind.TIP
+    )
 
 
 def _status_notes(report: Report) -> str | None:
-    event = (report.events.filter(is_public=True, kind__in=(EventKind.STATUS,
-                                                              EventKind.PUBLIC_NOTE))
-             .exclude(text="").order_by("-at", "-pk").first())
+    event = (
+        report.events.filter(is_public=True, kind__in=(EventKind.STATUS, EventKind.PUBLIC_NOTE))
+        .exclude(text="")
+        .order_by("-at", "-pk")
+        .first()
+    )
     return event.text if event is not None else None
 
 
@@ -218,8 +231,9 @@ def _parse_time(name: str, value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip().replace(" ", "+"))
     except ValueError:
-        raise Open311Error(400, _("%s is not an ISO 8601 date and time, e.g. "
-                                  "2025-01-31T20:15:00+08:00.") % name) from None
+        raise Open311Error(
+            400, _("%s is not an ISO 8601 date and time, e.g. 2025-01-31T20:15:00+08:00.") % name
+        ) from None
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed
@@ -274,8 +288,11 @@ def find_requests(params: QueryDict) -> list[dict[str, Any]]:
         found = _reports().filter(tracking_code__in=wanted)
         return [request_view(r) for r in found.order_by("-created_at")]
     span = window(param(params, "start_date"), param(params, "end_date"))
-    qs = _reports().exclude(kind=Kind.TIP).filter(created_at__gte=span.start,
-                                                  created_at__lte=span.end)
+    qs = (
+        _reports()
+        .exclude(kind=Kind.TIP)
+        .filter(created_at__gte=span.start, created_at__lte=span.end)
+    )
     if param(params, "service_code"):
         qs = _service_filter(qs, param(params, "service_code"))
     if param(params, "status"):
@@ -292,11 +309,17 @@ def token_lookup(token: str) -> dict[str, Any]:
 
 # --- requests in -----------------------------------------------------------------------------
 
+
 def check_api_key(raw: str) -> ApiKey:
     key = ApiKey.authenticate(raw.strip()) if raw.strip() else None
     if key is None or not key.can_write:
-        raise Open311Error(403, _("api_key is missing or not valid (a read-and-write API key "
-                                  "is needed to post requests)."))
+        raise Open311Error(
+            403,
+            _(
+                "api_key is missing or not valid (a read-and-write API key "
+                "is needed to post requests)."
+            ),
+        )
     return key
 
 
@@ -330,18 +353,22 @@ def _kelurahan_code(address_id: str) -> str:
 def _draft(category: Category, params: QueryDict) -> intake.Draft:
     clean, errors = clean_answers(category, _attributes(params))
     if errors:
-        raise Open311Error(400, *[f"attribute[{code}]: {' '.join(msgs)}"
-                                  for code, msgs in errors.items()])
+        raise Open311Error(
+            400, *[f"attribute[{code}]: {' '.join(msgs)}" for code, msgs in errors.items()]
+        )
     if param(params, "media_url"):
         clean["media_url"] = param(params, "media_url")[:500]
     name = " ".join(p for p in (param(params, "first_name"), param(params, "last_name")) if p)
     return intake.Draft(
-        kind=category.kind, category_code=category.code,
+        kind=category.kind,
+        category_code=category.code,
         description=param(params, "description"),
-        lat=_float(params, "lat"), lon=_float(params, "long"),
+        lat=_float(params, "lat"),
+        lon=_float(params, "long"),
         address_text=param(params, "address_string")[:300],
         kelurahan_code=_kelurahan_code(param(params, "address_id")),
-        reporter_name=name, reporter_phone=param(params, "phone"),
+        reporter_name=name,
+        reporter_phone=param(params, "phone"),
         reporter_email=param(params, "email"),
         keep_anonymous=param(params, "anonymous").lower() in ("1", "true", "yes"),
         extra=clean,
@@ -361,12 +388,21 @@ def create_request(params: QueryDict) -> list[dict[str, Any]]:
     draft = _draft(category, params)
     token = secrets.token_urlsafe(16)
     try:
-        report = intake.submit(draft, channel=Channel.OPEN311,
-                               idempotency_key=IDEMPOTENCY_NAMESPACE + token)
+        report = intake.submit(
+            draft, channel=Channel.OPEN311, idempotency_key=IDEMPOTENCY_NAMESPACE + token
+        )
     except intake.IntakeError as exc:
-        raise Open311Error(400, *[f"{field}: {msg}" for field, msgs in exc.errors.items()
-                                  for msg in msgs]) from None
+        raise Open311Error(
+            400, *[f"{field}: {msg}" for field, msgs in exc.errors.items() for msg in msgs]
+        ) from None
     notice = _("Report received. Keep the code %(code)s to follow it.") % {
-        "code": report.tracking_code}
-    return [{"service_request_id": report.tracking_code, "token": token,
-             "service_notice": notice, "account_id": None}]
+        "code": report.tracking_code
+    }
+    return [
+        {
+            "service_request_id": report.tracking_code,
+            "token": token,
+            "service_notice": notice,
+            "account_id": None,
+        }
+    ]

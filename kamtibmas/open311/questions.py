@@ -22,8 +22,9 @@ MAX_TEXT = 5000
 
 def localized(question: dict[str, Any], base: str) -> str:
     lang = "en" if (get_language() or "id").startswith("en") else "id"
-    return str(question.get(f"{base}_{lang}") or question.get(f"{base}_id")
-               or question.get(base) or "")
+    return str(
+        question.get(f"{base}_{lang}") or question.get(f"{base}_id") or question.get(base) or ""
+    )
 
 
 def options(question: dict[str, Any]) -> list[tuple[str, str]]:
@@ -71,16 +72,19 @@ def _check(question: dict[str, Any], value: Any) -> tuple[Any, str | None]:
         try:
             return datetime.fromisoformat(str(value)).isoformat(), None
         except ValueError:
-            return None, _("Enter a date and time in ISO 8601 with a time-zone offset, "
-                           "e.g. 2025-01-31T20:15:00+08:00.")
+            return None, _(
+                "Enter a date and time in ISO 8601 with a time-zone offset, "
+                "e.g. 2025-01-31T20:15:00+08:00."
+            )
     limit = MAX_TEXT if datatype == "text" else MAX_STRING
     if not isinstance(value, str | int | float) or len(str(value)) > limit:
         return None, _("This value is not valid.")
     return str(value), None
 
 
-def clean_answers(category: Category, answers: dict[str, Any]
-                  ) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def clean_answers(
+    category: Category, answers: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Check ``answers`` against the category's questions. Returns (clean answers, errors by
     question code). Unknown codes are errors."""
     by_code = {q["code"]: q for q in questions_of(category)}

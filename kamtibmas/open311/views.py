@@ -25,8 +25,9 @@ Handler = Callable[..., tuple[Any, str]]
 
 def _throttle(request: HttpRequest) -> None:
     if request.method == "POST":
-        verdict = throttle.hit("open311_post", throttle.client_ip(request),
-                               settings.REPORT_THROTTLE)
+        verdict = throttle.hit(
+            "open311_post", throttle.client_ip(request), settings.REPORT_THROTTLE
+        )
     else:
         verdict = throttle.hit("open311", throttle.client_ip(request), settings.API_THROTTLE)
     if not verdict.allowed:
@@ -49,8 +50,7 @@ def endpoint(*methods: str) -> Callable[[Handler], Callable[..., HttpResponse]]:
         def view(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
             try:
                 if request.method not in methods:
-                    raise Open311Error(405, _("Method %s is not allowed here.")
-                                       % request.method)
+                    raise Open311Error(405, _("Method %s is not allowed here.") % request.method)
                 _throttle(request)
                 params = request.POST if request.method == "POST" else request.GET
                 georeport.check_jurisdiction(georeport.param(params, "jurisdiction_id"))
@@ -60,9 +60,14 @@ def endpoint(*methods: str) -> Callable[[Handler], Callable[..., HttpResponse]]:
                 logger.info("open311 error %s", exc.status)
                 return render_errors(exc.descriptions, fmt, exc.status)
             except _RateLimited as exc:
-                response = render_errors([_("Too many requests. Try again in %(seconds)d "
-                                            "seconds.") % {"seconds": exc.retry_after}],
-                                         fmt, 429)
+                response = render_errors(
+                    [
+                        _("Too many requests. Try again in %(seconds)d seconds.")
+                        % {"seconds": exc.retry_after}
+                    ],
+                    fmt,
+                    429,
+                )
                 response["Retry-After"] = str(exc.retry_after)
                 return response
 
@@ -106,5 +111,4 @@ def token(request: HttpRequest, token: str) -> tuple[Any, str]:
 @csrf_exempt
 def not_found(request: HttpRequest, rest: str) -> HttpResponse:
     fmt = "xml" if rest.endswith(".xml") else "json"
-    return render_errors([_("No such Open311 resource. Paths end in .json or .xml.")], fmt,
-                         404)
+    return render_errors([_("No such Open311 resource. Paths end in .json or .xml.")], fmt, 404)

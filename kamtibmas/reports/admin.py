@@ -11,14 +11,28 @@ from django.http import HttpRequest
 
 from kamtibmas.reports.models import Category, Photo, Report, ReportEvent, RoutingRule
 
-PERSONAL_FIELDS = ("reporter_name", "reporter_phone", "reporter_email", "reporter_user",
-                   "idempotency_key")
+PERSONAL_FIELDS = (
+    "reporter_name",
+    "reporter_phone",
+    "reporter_email",
+    "reporter_user",
+    "idempotency_key",
+)
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("code", "kind", "name_id", "name_en", "urgent", "ack_within_hours",
-                    "progress_every_days", "order", "is_active")
+    list_display = (
+        "code",
+        "kind",
+        "name_id",
+        "name_en",
+        "urgent",
+        "ack_within_hours",
+        "progress_every_days",
+        "order",
+        "is_active",
+    )
     list_editable = ("ack_within_hours", "progress_every_days", "order", "is_active")
     list_filter = ("kind", "is_offence", "urgent", "is_active")
     search_fields = ("code", "name_id", "name_en")
@@ -26,8 +40,15 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
-    list_display = ("order", "kind", "category", "kecamatan", "target_unit", "description",
-                    "is_active")
+    list_display = (
+        "order",
+        "kind",
+        "category",
+        "kecamatan",
+        "target_unit",
+        "description",
+        "is_active",
+    )
     list_editable = ("is_active",)
     list_display_links = ("order", "description")
     list_filter = ("kind", "is_active", "target_unit")
@@ -69,8 +90,16 @@ class ReportAdmin(NoDeleteMixin, admin.ModelAdmin):
     """Viewable and searchable, never deleted; changes go through the staff pages (workflow)
     so that each one is versioned and audited."""
 
-    list_display = ("tracking_code", "kind", "category", "status", "assigned_unit",
-                    "kelurahan", "created_at", "is_synthetic")
+    list_display = (
+        "tracking_code",
+        "kind",
+        "category",
+        "status",
+        "assigned_unit",
+        "kelurahan",
+        "created_at",
+        "is_synthetic",
+    )
     list_filter = ("status", "kind", "assigned_unit", "is_synthetic", "channel")
     search_fields = ("tracking_code",)
     date_hierarchy = "created_at"

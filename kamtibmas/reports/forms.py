@@ -23,23 +23,45 @@ from kamtibmas.reports.models import Category, Kind
 
 WITA = ZoneInfo("Asia/Makassar")
 # datetime-local sends the first; the rest are what people type where it is not supported.
-DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H.%M",
-                    "%d/%m/%Y %H:%M", "%d/%m/%Y %H.%M", "%d-%m-%Y %H:%M", "%d-%m-%Y %H.%M")
+DATETIME_FORMATS = (
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H.%M",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H.%M",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y %H.%M",
+)
 QUESTION_PREFIX = "q__"
 # Form field names whose messages are shown at another place of the page.
-ERROR_PLACE = {"lat": "location", "lon": "location", "location_accuracy_m": "location",
-               "__all__": "form"}
+ERROR_PLACE = {
+    "lat": "location",
+    "lon": "location",
+    "location_accuracy_m": "location",
+    "__all__": "form",
+}
 ERROR_ANCHOR = {
-    "kind": "f-kind", "category": "f-category", "description": "f-description",
-    "occurred_from": "f-when", "occurred_to": "f-when", "location": "f-where",
-    "address_text": "f-where", "kelurahan": "f-where", "rt": "f-where", "rw": "f-where",
-    "photos": "f-photos", "reporter_name": "f-contact", "reporter_phone": "f-contact",
+    "kind": "f-kind",
+    "category": "f-category",
+    "description": "f-description",
+    "occurred_from": "f-when",
+    "occurred_to": "f-when",
+    "location": "f-where",
+    "address_text": "f-where",
+    "kelurahan": "f-where",
+    "rt": "f-where",
+    "rw": "f-where",
+    "photos": "f-photos",
+    "reporter_name": "f-contact",
+    "reporter_phone": "f-contact",
     "reporter_email": "f-contact",
 }
 KIND_HELP = {
     Kind.CRIME: _("Something that happened to you or that you saw: theft, robbery, assault…"),
-    Kind.COMPLAINT: _("A complaint about a nuisance, a police service or the conduct of an "
-                      "officer."),
+    Kind.COMPLAINT: _(
+        "A complaint about a nuisance, a police service or the conduct of an officer."
+    ),
     Kind.ASPIRATION: _("A wish or suggestion for safety in your neighbourhood."),
     Kind.TIP: _("Information for the police, e.g. about drug dealing. May be fully anonymous."),
 }
@@ -48,8 +70,12 @@ KIND_HELP = {
 def localized(question: dict[str, Any], key: str) -> str:
     """``description_id`` / ``description_en`` in the active language."""
     lang = "en" if (get_language() or "id").startswith("en") else "id"
-    return str(question.get(f"{key}_{lang}") or question.get(f"{key}_id") or
-               question.get(key) or question.get("code", ""))
+    return str(
+        question.get(f"{key}_{lang}")
+        or question.get(f"{key}_id")
+        or question.get(key)
+        or question.get("code", "")
+    )
 
 
 def question_choices(question: dict[str, Any]) -> list[tuple[str, str]]:
@@ -63,7 +89,7 @@ def question_choices(question: dict[str, Any]) -> list[tuple[str, str]]:
         else:
             row = [str(v) for v in value]
             key = row[0]
-            name = (row[2] if english and len(row) > 2 else row[1] if len(row) > 1 else key)
+            name = row[2] if english and len(row) > 2 else row[1] if len(row) > 1 else key
         out.append((key, str(name)))
     return out
 
@@ -140,14 +166,18 @@ def _question_field(question: dict[str, Any]) -> forms.Field:
         choices = [("", "—"), *question_choices(question)]
         return forms.ChoiceField(label=label, required=False, choices=choices)
     if datatype == "multivaluelist":
-        return forms.MultipleChoiceField(label=label, required=False,
-                                         choices=question_choices(question),
-                                         widget=forms.CheckboxSelectMultiple)
+        return forms.MultipleChoiceField(
+            label=label,
+            required=False,
+            choices=question_choices(question),
+            widget=forms.CheckboxSelectMultiple,
+        )
     if datatype == "datetime":
         return WitaDateTimeField(label=label, required=False)
     if datatype == "number":
-        return forms.FloatField(label=label, required=False,
-                                widget=forms.NumberInput(attrs={"step": "any"}))
+        return forms.FloatField(
+            label=label, required=False, widget=forms.NumberInput(attrs={"step": "any"})
+        )
     widget = forms.Textarea(attrs={"rows": 3}) if datatype == "text" else forms.TextInput()
     return forms.CharField(label=label, required=False, max_length=2000, widget=widget)
 
@@ -155,39 +185,67 @@ def _question_field(question: dict[str, Any]) -> forms.Field:
 class ReportForm(forms.Form):
     """What the public report form sends; ``draft()`` turns it into an ``intake.Draft``."""
 
-    kind = forms.ChoiceField(label=_("What do you want to report?"), choices=Kind.choices,
-                             required=False, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label=_("What do you want to report?"),
+        choices=Kind.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     category = forms.ChoiceField(label=_("Category"), required=False)
     description = forms.CharField(
-        label=_("What happened?"), required=False, max_length=5000,
+        label=_("What happened?"),
+        required=False,
+        max_length=5000,
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": 5000}),
-        help_text=_("Who, what, how. Do not write other people's personal data unless needed."))
+        help_text=_("Who, what, how. Do not write other people's personal data unless needed."),
+    )
     occurred_from = WitaDateTimeField(label=_("When (or from)"), required=False)
-    occurred_to = WitaDateTimeField(label=_("Until"), required=False,
-                                    help_text=_("Only if you do not know the exact time."))
+    occurred_to = WitaDateTimeField(
+        label=_("Until"), required=False, help_text=_("Only if you do not know the exact time.")
+    )
     lat = forms.CharField(required=False, widget=forms.HiddenInput)
     lon = forms.CharField(required=False, widget=forms.HiddenInput)
     location_accuracy_m = forms.CharField(required=False, widget=forms.HiddenInput)
     address_text = forms.CharField(
-        label=_("Address or landmark"), required=False, max_length=300,
-        widget=forms.TextInput(attrs={"maxlength": 300, "autocomplete": "street-address"}))
+        label=_("Address or landmark"),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"maxlength": 300, "autocomplete": "street-address"}),
+    )
     kelurahan = forms.ChoiceField(label=_("Kelurahan"), required=False)
     # Set by the page's script when the resident picks a kelurahan, so the pin no longer
     # overwrites it; kept across a failed submission. Not stored.
     kelurahan_by_hand = forms.CharField(required=False, widget=forms.HiddenInput)
-    rw = forms.CharField(label="RW", required=False, max_length=3,
-                         widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 3}))
-    rt = forms.CharField(label="RT", required=False, max_length=3,
-                         widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 3}))
-    reporter_name = forms.CharField(label=_("Name"), required=False, max_length=120,
-                                    widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    rw = forms.CharField(
+        label="RW",
+        required=False,
+        max_length=3,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 3}),
+    )
+    rt = forms.CharField(
+        label="RT",
+        required=False,
+        max_length=3,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 3}),
+    )
+    reporter_name = forms.CharField(
+        label=_("Name"),
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
     reporter_phone = forms.CharField(
-        label=_("Phone / WhatsApp"), required=False, max_length=32,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel",
-                                      "inputmode": "tel"}))
+        label=_("Phone / WhatsApp"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
     reporter_email = forms.CharField(
-        label=_("E-mail"), required=False, max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+        label=_("E-mail"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     keep_anonymous = forms.BooleanField(label=_("Keep me anonymous"), required=False)
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -215,13 +273,17 @@ class ReportForm(forms.Form):
         for code, category in self.categories.items():
             names = [self.question_name(category, q) for q in category.questions or []]
             if names:
-                groups.append({"code": code, "label": category.label,
-                               "fields": [(self[n], problems.get(n, [])) for n in names]})
+                groups.append(
+                    {
+                        "code": code,
+                        "label": category.label,
+                        "fields": [(self[n], problems.get(n, [])) for n in names],
+                    }
+                )
         return groups
 
     def kind_options(self) -> list[tuple[str, str, str]]:
-        return [(value, str(label), str(KIND_HELP[Kind(value)]))
-                for value, label in Kind.choices]
+        return [(value, str(label), str(KIND_HELP[Kind(value)])) for value, label in Kind.choices]
 
     def clean_idempotency_key(self) -> str:
         value = self.cleaned_data.get("idempotency_key", "")
@@ -248,8 +310,10 @@ class ReportForm(forms.Form):
         if not data.get("kind"):
             data["kind"] = category.kind
         elif data["kind"] != category.kind:
-            self.add_error("category", _("This category does not belong to the kind of report "
-                                         "you chose. Choose again."))
+            self.add_error(
+                "category",
+                _("This category does not belong to the kind of report you chose. Choose again."),
+            )
 
     def chosen_category(self) -> Category | None:
         return self.categories.get(self.cleaned_data.get("category") or "")
@@ -264,7 +328,8 @@ class ReportForm(forms.Form):
             if value in (None, "", []):
                 if question.get("required"):
                     self.intake_errors.setdefault(name, []).append(
-                        str(_("This question must be answered.")))
+                        str(_("This question must be answered."))
+                    )
                 continue
             answers[str(question["code"])] = _json_value(value)
         return answers
@@ -277,12 +342,15 @@ class ReportForm(forms.Form):
             kind=data.get("kind") or "",
             category_code=category.code if category else "",
             description=data.get("description") or "",
-            occurred_from=data.get("occurred_from"), occurred_to=data.get("occurred_to"),
-            lat=data.get("lat"), lon=data.get("lon"),
+            occurred_from=data.get("occurred_from"),
+            occurred_to=data.get("occurred_to"),
+            lat=data.get("lat"),
+            lon=data.get("lon"),
             location_accuracy_m=data.get("location_accuracy_m"),
             address_text=data.get("address_text") or "",
             kelurahan_code=data.get("kelurahan") or "",
-            rw=(data.get("rw") or "").strip(), rt=(data.get("rt") or "").strip(),
+            rw=(data.get("rw") or "").strip(),
+            rt=(data.get("rt") or "").strip(),
             reporter_name=data.get("reporter_name") or "",
             reporter_phone=data.get("reporter_phone") or "",
             reporter_email=(data.get("reporter_email") or "").strip(),
@@ -299,15 +367,23 @@ class ReportForm(forms.Form):
 
     def error_links(self) -> list[tuple[str, str]]:
         """(anchor on the page, message) for the summary at the top of the form."""
-        return [(ERROR_ANCHOR.get(place, "f-kind" if place.startswith(QUESTION_PREFIX)
-                                  else "form-errors"), message)
-                for place, messages in self.problems().items() for message in messages]
+        return [
+            (
+                ERROR_ANCHOR.get(
+                    place, "f-kind" if place.startswith(QUESTION_PREFIX) else "form-errors"
+                ),
+                message,
+            )
+            for place, messages in self.problems().items()
+            for message in messages
+        ]
 
     def problems(self) -> dict[str, list[str]]:
         """Every message, keyed by the place of the page where it is shown."""
         out: dict[str, list[str]] = {}
-        found: list[tuple[str, list[str]]] = [(name, [str(m) for m in messages])
-                                              for name, messages in self.errors.items()]
+        found: list[tuple[str, list[str]]] = [
+            (name, [str(m) for m in messages]) for name, messages in self.errors.items()
+        ]
         for name, messages in [*found, *self.intake_errors.items()]:
             place = ERROR_PLACE.get(name, name)
             for message in messages:
@@ -318,15 +394,27 @@ class ReportForm(forms.Form):
 
 class TrackForm(forms.Form):
     code = forms.CharField(
-        label=_("Tracking code"), max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
-                                      "spellcheck": "false", "placeholder": "7KQM-4TX-9HC"}),
-        error_messages={"required": _("Enter the tracking code from your receipt.")})
+        label=_("Tracking code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "placeholder": "7KQM-4TX-9HC",
+            }
+        ),
+        error_messages={"required": _("Enter the tracking code from your receipt.")},
+    )
 
     def clean_code(self) -> str:
         code = codes.normalize(self.cleaned_data.get("code", ""))
         if not code:
             raise ValidationError(
-                _("This is not a tracking code. A code has 10 letters and digits, "
-                  "like 7KQM-4TX-9HC."), code="malformed")
+                _(
+                    "This is not a tracking code. A code has 10 letters and digits, "
+                    "like 7KQM-4TX-9HC."
+                ),
+                code="malformed",
+            )
         return code

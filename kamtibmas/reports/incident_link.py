@@ -14,8 +14,9 @@ from kamtibmas.reports.models import EventKind, Kind, Report, ReportEvent, Statu
 from kamtibmas.reports.workflow import WorkflowError
 
 # Statuses in which a report counts as verified (or later on the way to resolution).
-VERIFIED_OR_LATER = frozenset({Status.VERIFIED, Status.ASSIGNED, Status.IN_PROGRESS,
-                               Status.RESOLVED})
+VERIFIED_OR_LATER = frozenset(
+    {Status.VERIFIED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED}
+)
 
 
 def has_incident(report: Report) -> bool:
@@ -28,21 +29,27 @@ def incident_of(report: Report) -> Incident | None:
 
 def can_create_incident(report: Report) -> bool:
     """Whether the rules allow it now (permission is checked by the caller)."""
-    return (report.kind == Kind.CRIME and report.status in VERIFIED_OR_LATER
-            and not has_incident(report))
+    return (
+        report.kind == Kind.CRIME
+        and report.status in VERIFIED_OR_LATER
+        and not has_incident(report)
+    )
 
 
 def check(report: Report) -> None:
     """Raise WorkflowError with a translated message when the report cannot become one."""
     if report.kind != Kind.CRIME:
-        raise WorkflowError("incident_not_crime",
-                            _("Only crime reports can become incident records."))
+        raise WorkflowError(
+            "incident_not_crime", _("Only crime reports can become incident records.")
+        )
     if report.status not in VERIFIED_OR_LATER:
-        raise WorkflowError("incident_not_verified",
-                            _("Verify the report before creating an incident record."))
+        raise WorkflowError(
+            "incident_not_verified", _("Verify the report before creating an incident record.")
+        )
     if has_incident(report):
-        raise WorkflowError("incident_exists",
-                            _("An incident record already exists for this report."))
+        raise WorkflowError(
+            "incident_exists", _("An incident record already exists for this report.")
+        )
 
 
 def _incident_for(report: Report) -> Incident:
@@ -67,18 +74,22 @@ def create_incident(report: Report, by: Any) -> Incident:
 
     Refused (WorkflowError) for non-crime reports, reports not yet verified, and twice."""
     with transaction.atomic():
-        locked = Report.objects.select_for_update().select_related(
-            "category", "kelurahan", "assigned_unit").get(pk=report.pk)
+        locked = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("category", "kelurahan", "assigned_unit")
+            .get(pk=report.pk)
+        )
         check(locked)
         try:
             with transaction.atomic():
                 incident = _incident_for(locked)
                 incident.save()
         except IntegrityError:
-            raise WorkflowError("incident_exists",
-                                _("An incident record already exists for this report.")
-                                ) from None
+            raise WorkflowError(
+                "incident_exists", _("An incident record already exists for this report.")
+            ) from None
         actor = by if getattr(by, "is_authenticated", False) else None
-        ReportEvent.objects.create(report=locked, actor=actor, kind=EventKind.INCIDENT,
-                                   new_value=str(incident.pk))
+        ReportEvent.objects.create(
+            report=locked, actor=actor, kind=EventKind.INCIDENT, new_value=str(incident.pk)
+        )
     return incident

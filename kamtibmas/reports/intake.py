@@ -130,14 +130,23 @@ def _check_place(draft: Draft, err: Any) -> Kelurahan | None:
     has_point = draft.lat is not None or draft.lon is not None
     kelurahan = None
     if has_point:
-        if draft.lat is None or draft.lon is None or not (-90 <= draft.lat <= 90) or not (
-                -180 <= draft.lon <= 180):
+        if (
+            draft.lat is None
+            or draft.lon is None
+            or not (-90 <= draft.lat <= 90)
+            or not (-180 <= draft.lon <= 180)
+        ):
             err("location", _("The map position is not valid."))
             return None
         area = lookup.find_area(draft.lat, draft.lon)
         if area is None:
-            err("location", _("This place is outside the area of Polres Balikpapan. "
-                              "Please report it to the police of that area, or call 110."))
+            err(
+                "location",
+                _(
+                    "This place is outside the area of Polres Balikpapan. "
+                    "Please report it to the police of that area, or call 110."
+                ),
+            )
             return None
         kelurahan = Kelurahan.objects.get(pk=area.kelurahan_id)
     if draft.kelurahan_code:
@@ -147,8 +156,10 @@ def _check_place(draft: Draft, err: Any) -> Kelurahan | None:
         else:
             kelurahan = chosen
     if not has_point and kelurahan is None and not draft.address_text.strip():
-        err("location", _("Tell us where: put a pin on the map, use your location, "
-                          "or write the address."))
+        err(
+            "location",
+            _("Tell us where: put a pin on the map, use your location, or write the address."),
+        )
     return kelurahan
 
 
@@ -177,9 +188,16 @@ def _check_photos(photos: list[tuple[str, IO[bytes]]], err: Any) -> list[CleanPh
     return clean
 
 
-def submit(draft: Draft, photos: list[tuple[str, IO[bytes]]] | None = None, *,
-           channel: str = Channel.WEB, user: Any = None, idempotency_key: str | None = None,
-           is_synthetic: bool = False, created_at: datetime | None = None) -> Report:
+def submit(
+    draft: Draft,
+    photos: list[tuple[str, IO[bytes]]] | None = None,
+    *,
+    channel: str = Channel.WEB,
+    user: Any = None,
+    idempotency_key: str | None = None,
+    is_synthetic: bool = False,
+    created_at: datetime | None = None,
+) -> Report:
     """Validate and store a report with its photos in one transaction; return it.
 
     The same ``idempotency_key`` returns the report already filed instead of a second one."""
@@ -198,32 +216,59 @@ def submit(draft: Draft, photos: list[tuple[str, IO[bytes]]] | None = None, *,
 
 
 @transaction.atomic
-def _store(draft: Draft, checked: Validated, channel: str, user: Any,
-           idempotency_key: str | None, is_synthetic: bool, created_at: datetime | None) -> Report:
+def _store(
+    draft: Draft,
+    checked: Validated,
+    channel: str,
+    user: Any,
+    idempotency_key: str | None,
+    is_synthetic: bool,
+    created_at: datetime | None,
+) -> Report:
     now = created_at or timezone.now()
     report = Report(
-        tracking_code=_unique_code(), kind=draft.kind, category=checked.category,
-        description=draft.description.strip(), occurred_from=draft.occurred_from,
-        occurred_to=draft.occurred_to, lat=draft.lat, lon=draft.lon,
-        location_accuracy_m=draft.location_accuracy_m, address_text=draft.address_text.strip(),
+        tracking_code=_unique_code(),
+        kind=draft.kind,
+        category=checked.category,
+        description=draft.description.strip(),
+        occurred_from=draft.occurred_from,
+        occurred_to=draft.occurred_to,
+        lat=draft.lat,
+        lon=draft.lon,
+        location_accuracy_m=draft.location_accuracy_m,
+        address_text=draft.address_text.strip(),
         kelurahan=checked.kelurahan,
         kelurahan_code=checked.kelurahan.code if checked.kelurahan else "",
-        rw=draft.rw, rt=draft.rt, reporter_name=draft.reporter_name.strip(),
-        reporter_phone=draft.reporter_phone.strip(), reporter_email=draft.reporter_email.strip(),
+        rw=draft.rw,
+        rt=draft.rt,
+        reporter_name=draft.reporter_name.strip(),
+        reporter_phone=draft.reporter_phone.strip(),
+        reporter_email=draft.reporter_email.strip(),
         reporter_user=user if getattr(user, "is_authenticated", False) else None,
-        keep_anonymous=draft.keep_anonymous, channel=channel, idempotency_key=idempotency_key,
-        is_synthetic=is_synthetic, extra=draft.extra, created_at=now, updated_at=now,
+        keep_anonymous=draft.keep_anonymous,
+        channel=channel,
+        idempotency_key=idempotency_key,
+        is_synthetic=is_synthetic,
+        extra=draft.extra,
+        created_at=now,
+        updated_at=now,
         ack_due_at=now + timedelta(hours=checked.category.ack_within_hours),
     )
     unit, _rule = route(report)
     report.assigned_unit = unit
     report.save()
     for photo in checked.photos:
-        Photo.objects.create(report=report, image=photo.content, width=photo.width,
-                             height=photo.height, size_bytes=photo.content.size,
-                             sha256=photo.sha256)
-    event = ReportEvent.objects.create(report=report, kind=EventKind.CREATED, at=now,
-                                       is_public=True)
+        Photo.objects.create(
+            report=report,
+            image=photo.content,
+            width=photo.width,
+            height=photo.height,
+            size_bytes=photo.content.size,
+            sha256=photo.sha256,
+        )
+    event = ReportEvent.objects.create(
+        report=report, kind=EventKind.CREATED, at=now, is_public=True
+    )
     from kamtibmas.notifications.services import notify_reporter
 
     transaction.on_commit(lambda: notify_reporter(report, event))

@@ -90,8 +90,9 @@ def sort(qs: QuerySet[Report], how: str) -> QuerySet[Report]:
 
 def status_counts(qs: QuerySet[Report]) -> list[tuple[str, str, int]]:
     """(status, label, count) for every status, in workflow order."""
-    rows = dict(qs.order_by().values_list("status").annotate(n=Count("pk")).values_list(
-        "status", "n"))
+    rows = dict(
+        qs.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
     return [(value, str(label), rows.get(value, 0)) for value, label in Status.choices]
 
 
@@ -104,8 +105,11 @@ def map_features(qs: QuerySet[Report], url_for: Any) -> dict[str, Any]:
     now = timezone.now()
     rows = qs.filter(lat__isnull=False, lon__isnull=False).select_related("category")
     features = [_feature(r, url_for(r), now) for r in rows[:MAP_LIMIT]]
-    return {"type": "FeatureCollection", "features": features,
-            "truncated": len(features) >= MAP_LIMIT}
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "truncated": len(features) >= MAP_LIMIT,
+    }
 
 
 def _feature(report: Report, url: str, now: datetime) -> dict[str, Any]:
@@ -113,9 +117,12 @@ def _feature(report: Report, url: str, now: datetime) -> dict[str, Any]:
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [report.lon, report.lat]},
         "properties": {
-            "code": report.tracking_code, "status": report.status,
+            "code": report.tracking_code,
+            "status": report.status,
             "status_label": str(Status(report.status).label),
-            "category": report.category.label, "overdue": report.is_overdue(now), "url": url,
+            "category": report.category.label,
+            "overdue": report.is_overdue(now),
+            "url": url,
         },
     }
 
@@ -140,9 +147,13 @@ def reference_time(report: Report) -> datetime:
     return report.occurred_from or report.created_at
 
 
-def duplicate_hints(report: Report, visible: QuerySet[Report], *,
-                    radius_m: float = DUPLICATE_RADIUS_M,
-                    window: timedelta = DUPLICATE_WINDOW) -> list[DuplicateHint]:
+def duplicate_hints(
+    report: Report,
+    visible: QuerySet[Report],
+    *,
+    radius_m: float = DUPLICATE_RADIUS_M,
+    window: timedelta = DUPLICATE_WINDOW,
+) -> list[DuplicateHint]:
     """Reports in ``visible`` of the same category within ``radius_m`` metres and ``window``
     of this one (occurrence, else receipt), nearest first. Reports already marked duplicate
     are left out."""
@@ -158,8 +169,9 @@ def _hours(delta: timedelta) -> float:
     return delta.total_seconds() / 3600
 
 
-def _near_candidates(report: Report, visible: QuerySet[Report], radius_m: float,
-                     window: timedelta) -> QuerySet[Report]:
+def _near_candidates(
+    report: Report, visible: QuerySet[Report], radius_m: float, window: timedelta
+) -> QuerySet[Report]:
     assert report.lat is not None and report.lon is not None
     dlat = math.degrees(radius_m / EARTH_RADIUS_M) * 1.1
     dlon = dlat / max(0.01, math.cos(math.radians(report.lat)))
@@ -167,11 +179,17 @@ def _near_candidates(report: Report, visible: QuerySet[Report], radius_m: float,
     # A generous time bound: either time of the other report may be its reference time.
     span = Q(created_at__range=(t - window, t + window + window))
     span |= Q(occurred_from__range=(t - window, t + window))
-    return (visible.filter(category_id=report.category_id,
-                           lat__range=(report.lat - dlat, report.lat + dlat),
-                           lon__range=(report.lon - dlon, report.lon + dlon))
-            .filter(span).exclude(pk=report.pk).exclude(status=Status.DUPLICATE)
-            .select_related("category", "kelurahan"))
+    return (
+        visible.filter(
+            category_id=report.category_id,
+            lat__range=(report.lat - dlat, report.lat + dlat),
+            lon__range=(report.lon - dlon, report.lon + dlon),
+        )
+        .filter(span)
+        .exclude(pk=report.pk)
+        .exclude(status=Status.DUPLICATE)
+        .select_related("category", "kelurahan")
+    )
 
 
 def _hint(report: Report, other: Report) -> DuplicateHint:

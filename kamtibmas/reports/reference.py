@@ -50,12 +50,25 @@ OTHER: dict[str, list[tuple[str, str, str]]] = {
 # Extra questions shown in the form and in Open311 service definitions.
 QUESTIONS = {
     (Kind.CRIME, "curanmor"): [
-        {"code": "vehicle_type", "datatype": "singlevaluelist", "required": False,
-         "description_id": "Jenis kendaraan", "description_en": "Type of vehicle",
-         "values": [["motorcycle", "Sepeda motor", "Motorcycle"], ["car", "Mobil", "Car"],
-                    ["other", "Lainnya", "Other"]]},
-        {"code": "plate_number", "datatype": "string", "required": False,
-         "description_id": "Nomor polisi kendaraan", "description_en": "Licence plate"},
+        {
+            "code": "vehicle_type",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "description_id": "Jenis kendaraan",
+            "description_en": "Type of vehicle",
+            "values": [
+                ["motorcycle", "Sepeda motor", "Motorcycle"],
+                ["car", "Mobil", "Car"],
+                ["other", "Lainnya", "Other"],
+            ],
+        },
+        {
+            "code": "plate_number",
+            "datatype": "string",
+            "required": False,
+            "description_id": "Nomor polisi kendaraan",
+            "description_en": "Licence plate",
+        },
     ],
 }
 
@@ -65,18 +78,30 @@ def load_categories() -> int:
     created = 0
     for order, (code, name_id, name_en, urgent) in enumerate(OFFENCES):
         _, was_created = Category.objects.get_or_create(
-            kind=Kind.CRIME, code=code,
-            defaults={"name_id": name_id, "name_en": name_en, "is_offence": True,
-                      "urgent": urgent, "ack_within_hours": 1 if urgent else 24,
-                      "order": order, "questions": QUESTIONS.get((Kind.CRIME, code), [])},
+            kind=Kind.CRIME,
+            code=code,
+            defaults={
+                "name_id": name_id,
+                "name_en": name_en,
+                "is_offence": True,
+                "urgent": urgent,
+                "ack_within_hours": 1 if urgent else 24,
+                "order": order,
+                "questions": QUESTIONS.get((Kind.CRIME, code), []),
+            },
         )
         created += int(was_created)
     for kind, rows in OTHER.items():
         for order, (code, name_id, name_en) in enumerate(rows):
             _, was_created = Category.objects.get_or_create(
-                kind=kind, code=code,
-                defaults={"name_id": name_id, "name_en": name_en, "order": order,
-                          "is_offence": kind == Kind.TIP and code in {"narcotics", "gambling"}},
+                kind=kind,
+                code=code,
+                defaults={
+                    "name_id": name_id,
+                    "name_en": name_en,
+                    "order": order,
+                    "is_offence": kind == Kind.TIP and code in {"narcotics", "gambling"},
+                },
             )
             created += int(was_created)
     return created
@@ -92,11 +117,14 @@ def load_routing_rules() -> int:
     rules = [
         (10, Kind.TIP, "narcotics", narkoba, "Informasi narkoba ke Sat Resnarkoba"),
         (20, Kind.CRIME, "narcotics", narkoba, "Laporan narkoba ke Sat Resnarkoba"),
-        (30, Kind.COMPLAINT, "police_conduct", polres,
-         "Pengaduan perilaku anggota ke Kapolres"),
+        (30, Kind.COMPLAINT, "police_conduct", polres, "Pengaduan perilaku anggota ke Kapolres"),
     ]
     for order, kind, code, unit, text in rules:
-        RoutingRule.objects.create(order=order, kind=kind,
-                                   category=Category.objects.get(kind=kind, code=code),
-                                   target_unit=unit, description=text)
+        RoutingRule.objects.create(
+            order=order,
+            kind=kind,
+            category=Category.objects.get(kind=kind, code=code),
+            target_unit=unit,
+            description=text,
+        )
     return len(rules)

@@ -24,8 +24,11 @@ def _unit_of_place(report: Report) -> Unit | None:
             return Unit.objects.get(pk=unit_id)
     if report.kelurahan is not None:
         return (
-            Unit.objects.filter(kind=Unit.Kind.POLSEK, kecamatan=report.kelurahan.kecamatan_id,
-                                is_active=True).order_by("pk").first()
+            Unit.objects.filter(
+                kind=Unit.Kind.POLSEK, kecamatan=report.kelurahan.kecamatan_id, is_active=True
+            )
+            .order_by("pk")
+            .first()
         )
     return None
 

@@ -48,7 +48,8 @@ class ReportIn(Schema):
     reporter: ReporterIn | None = None
     keep_anonymous: bool = False
     extra: dict[str, str | int | float | bool | list[str] | None] = Field(
-        default_factory=dict, description="answers to the category's extra questions")
+        default_factory=dict, description="answers to the category's extra questions"
+    )
 
 
 class TransitionIn(Schema):
@@ -209,8 +210,10 @@ def status_url(code: str) -> str:
 
 
 def _public_event(event: ReportEvent) -> dict[str, Any]:
-    data: dict[str, Any] = {"at": wita(event.at), "kind": labelled(event.kind,
-                                                               EventKind(event.kind).label)}
+    data: dict[str, Any] = {
+        "at": wita(event.at),
+        "kind": labelled(event.kind, EventKind(event.kind).label),
+    }
     if event.kind == EventKind.STATUS and event.new_value in Status.values:
         data["status"] = labelled(event.new_value, Status(event.new_value).label)
     if event.kind in (EventKind.PUBLIC_NOTE, EventKind.STATUS):
@@ -261,9 +264,13 @@ def staff_summary(report: Report) -> dict[str, Any]:
 
 def staff_event(event: ReportEvent) -> dict[str, Any]:
     return {
-        "at": wita(event.at), "kind": labelled(event.kind, EventKind(event.kind).label),
-        "field": event.field, "old_value": event.old_value, "new_value": event.new_value,
-        "text": event.text, "is_public": event.is_public,
+        "at": wita(event.at),
+        "kind": labelled(event.kind, EventKind(event.kind).label),
+        "field": event.field,
+        "old_value": event.old_value,
+        "new_value": event.new_value,
+        "text": event.text,
+        "is_public": event.is_public,
         "actor": event.actor.get_username() if event.actor is not None else None,
     }
 
@@ -271,8 +278,11 @@ def staff_event(event: ReportEvent) -> dict[str, Any]:
 def staff_detail(report: Report, *, show_reporter: bool, allowed: list[str]) -> dict[str, Any]:
     reporter = None
     if show_reporter:
-        reporter = {"name": report.reporter_name, "phone": report.reporter_phone,
-                    "email": report.reporter_email}
+        reporter = {
+            "name": report.reporter_name,
+            "phone": report.reporter_phone,
+            "email": report.reporter_email,
+        }
     events = report.events.select_related("actor").order_by("at", "pk")
     return {
         **staff_summary(report),

@@ -64,8 +64,9 @@ def can_read_audit_log(user: Any) -> bool:
     """The global audit log: commanders and administrators."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return bool(user.is_superuser or (user.is_officer and user.has_role(roles.COMMANDER,
-                                                                       roles.ADMIN)))
+    return bool(
+        user.is_superuser or (user.is_officer and user.has_role(roles.COMMANDER, roles.ADMIN))
+    )
 
 
 def audit_unit_ids(user: Any) -> set[int] | None:

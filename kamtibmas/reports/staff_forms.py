@@ -34,9 +34,14 @@ def active_units() -> QuerySet[Unit]:
 
 def officers() -> QuerySet[Any]:
     user_model = get_user_model()
-    return (user_model.objects.filter(is_active=True, unit__isnull=False,
-                                      groups__name__in=roles.STAFF_ROLES)
-            .select_related("unit").distinct().order_by("unit__name", "username"))
+    return (
+        user_model.objects.filter(
+            is_active=True, unit__isnull=False, groups__name__in=roles.STAFF_ROLES
+        )
+        .select_related("unit")
+        .distinct()
+        .order_by("unit__name", "username")
+    )
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -61,24 +66,41 @@ class InboxFilterForm(forms.Form):
     """GET filters of the inbox. Invalid values are dropped, each with a notice."""
 
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=_blank(_("All statuses")) + list(Status.choices))
-    kind = forms.ChoiceField(label=_("Kind"), required=False,
-                             choices=_blank(_("All kinds")) + list(Kind.choices))
-    category = forms.ModelChoiceField(label=_("Category"), required=False,
-                                      queryset=Category.objects.filter(is_active=True),
-                                      empty_label=_("All categories"))
-    unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.none(),
-                                  empty_label=_("All units"))
-    kelurahan = forms.ModelChoiceField(label=_("Kelurahan"), required=False,
-                                       queryset=Kelurahan.objects.all(), to_field_name="code",
-                                       empty_label=_("All kelurahan"))
-    age = forms.IntegerField(label=_("Received in the last (days)"), required=False,
-                             min_value=1, max_value=3650)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=_blank(_("All statuses")) + list(Status.choices)
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=_blank(_("All kinds")) + list(Kind.choices)
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        required=False,
+        queryset=Category.objects.filter(is_active=True),
+        empty_label=_("All categories"),
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), required=False, queryset=Unit.objects.none(), empty_label=_("All units")
+    )
+    kelurahan = forms.ModelChoiceField(
+        label=_("Kelurahan"),
+        required=False,
+        queryset=Kelurahan.objects.all(),
+        to_field_name="code",
+        empty_label=_("All kelurahan"),
+    )
+    age = forms.IntegerField(
+        label=_("Received in the last (days)"), required=False, min_value=1, max_value=3650
+    )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[
-        ("newest", _("Newest first")), ("oldest", _("Oldest first")),
-        ("due", _("Due soonest"))])
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("due", _("Due soonest")),
+        ],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,18 +112,25 @@ class InboxFilterForm(forms.Form):
         category = data.get("category")
         kelurahan = data.get("kelurahan")
         return queries.InboxFilters(
-            status=data.get("status") or "", kind=data.get("kind") or "",
-            category_id=category.pk if category else None, unit=data.get("unit"),
-            kelurahan_code=kelurahan.code if kelurahan else "", age_days=data.get("age"),
-            overdue=bool(data.get("overdue")), q=(data.get("q") or "").strip(),
+            status=data.get("status") or "",
+            kind=data.get("kind") or "",
+            category_id=category.pk if category else None,
+            unit=data.get("unit"),
+            kelurahan_code=kelurahan.code if kelurahan else "",
+            age_days=data.get("age"),
+            overdue=bool(data.get("overdue")),
+            q=(data.get("q") or "").strip(),
             sort=data.get("sort") or "newest",
         )
 
     def notices(self) -> list[str]:
         """One translated notice per ignored filter."""
         self.is_valid()
-        return [gettext("The filter “%(name)s” had an invalid value and was ignored.")
-                % {"name": self.fields[name].label} for name in self.errors]
+        return [
+            gettext("The filter “%(name)s” had an invalid value and was ignored.")
+            % {"name": self.fields[name].label}
+            for name in self.errors
+        ]
 
 
 class PrefixedIdsForm(forms.Form):
@@ -122,16 +151,20 @@ class VersionedForm(PrefixedIdsForm):
 
 class TransitionForm(VersionedForm):
     to = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Reason / note to the reporter"), max_length=500,
-                             required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason / note to the reporter"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     referred_to = forms.CharField(label=_("Agency"), max_length=200, required=False)
-    duplicate_of = forms.CharField(label=_("Tracking code of the original report"),
-                                   max_length=20, required=False)
+    duplicate_of = forms.CharField(
+        label=_("Tracking code of the original report"), max_length=20, required=False
+    )
     unit = UnitChoiceField(label=_("Unit"))
     assignee = OfficerChoiceField(label=_("Officer (optional)"))
 
-    def __init__(self, *args: Any, visible: QuerySet[Report] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, visible: QuerySet[Report] | None = None, **kwargs: Any) -> None:
         data = args[0] if args else kwargs.get("data")
         target = (data or kwargs.get("initial") or {}).get("to") or "x"
         kwargs.setdefault("auto_id", f"id_to_{str(target)[:20]}_%s")
@@ -144,8 +177,9 @@ class TransitionForm(VersionedForm):
             return None
         original = self.visible.filter(tracking_code=codes.normalize(raw)).first()
         if original is None:
-            raise forms.ValidationError(gettext("No report with this tracking code is in "
-                                                "your inbox."))
+            raise forms.ValidationError(
+                gettext("No report with this tracking code is in your inbox.")
+            )
         return original
 
     def clean(self) -> dict[str, Any]:
@@ -158,9 +192,12 @@ class TransitionForm(VersionedForm):
     def extra(self) -> dict[str, Any]:
         """Keyword arguments for workflow.transition."""
         data = self.cleaned_data
-        return {"duplicate_of": data.get("duplicate_of"),
-                "referred_to": data.get("referred_to", ""),
-                "unit": data.get("unit"), "assignee": data.get("assignee")}
+        return {
+            "duplicate_of": data.get("duplicate_of"),
+            "referred_to": data.get("referred_to", ""),
+            "unit": data.get("unit"),
+            "assignee": data.get("assignee"),
+        }
 
 
 class MergeForm(VersionedForm):
@@ -170,13 +207,17 @@ class MergeForm(VersionedForm):
 
 class NoteForm(VersionedForm):
     id_prefix = "note"
-    VISIBILITY = [("public", _("Progress note to the reporter (SP2HP, public)")),
-                  ("internal", _("Internal note (never public)"))]
+    VISIBILITY = [
+        ("public", _("Progress note to the reporter (SP2HP, public)")),
+        ("internal", _("Internal note (never public)")),
+    ]
 
-    text = forms.CharField(label=_("Note"), max_length=5000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
-    visibility = forms.ChoiceField(label=_("Visibility"), choices=VISIBILITY,
-                                   initial="internal", widget=forms.RadioSelect)
+    text = forms.CharField(
+        label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visibility"), choices=VISIBILITY, initial="internal", widget=forms.RadioSelect
+    )
 
     @property
     def is_public(self) -> bool:
@@ -185,8 +226,9 @@ class NoteForm(VersionedForm):
 
 class RevealForm(PrefixedIdsForm):
     id_prefix = "reveal"
-    purpose = forms.CharField(label=_("Purpose of reading the reporter's identity"),
-                              min_length=5, max_length=200)
+    purpose = forms.CharField(
+        label=_("Purpose of reading the reporter's identity"), min_length=5, max_length=200
+    )
 
 
 def _minute(value: datetime | None) -> datetime | None:
@@ -201,32 +243,50 @@ class EditForm(VersionedForm):
     id_prefix = "edit"
 
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none())
-    kelurahan = forms.ModelChoiceField(label=_("Kelurahan"), required=False,
-                                       queryset=Kelurahan.objects.all())
-    address_text = forms.CharField(label=_("Address or landmark"), max_length=300,
-                                   required=False)
+    kelurahan = forms.ModelChoiceField(
+        label=_("Kelurahan"), required=False, queryset=Kelurahan.objects.all()
+    )
+    address_text = forms.CharField(label=_("Address or landmark"), max_length=300, required=False)
     rw = forms.RegexField(label="RW", regex=r"^\d{1,3}$", required=False, max_length=3)
     rt = forms.RegexField(label="RT", regex=r"^\d{1,3}$", required=False, max_length=3)
     lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
-    occurred_from = forms.DateTimeField(label=_("Occurred at / from"), required=False,
-                                        widget=DateTimeLocalInput(),
-                                        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"])
-    occurred_to = forms.DateTimeField(label=_("Occurred until"), required=False,
-                                      widget=DateTimeLocalInput(),
-                                      input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"])
+    occurred_from = forms.DateTimeField(
+        label=_("Occurred at / from"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
+    )
+    occurred_to = forms.DateTimeField(
+        label=_("Occurred until"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
+    )
     assigned_unit = UnitChoiceField(label=_("Responsible unit"))
     assignee = OfficerChoiceField(label=_("Officer in charge"))
 
-    FIELDS = ("category", "kelurahan", "address_text", "rw", "rt", "lat", "lon",
-              "occurred_from", "occurred_to", "assigned_unit", "assignee")
+    FIELDS = (
+        "category",
+        "kelurahan",
+        "address_text",
+        "rw",
+        "rt",
+        "lat",
+        "lon",
+        "occurred_from",
+        "occurred_to",
+        "assigned_unit",
+        "assignee",
+    )
 
     def __init__(self, *args: Any, report: Report, **kwargs: Any) -> None:
         kwargs.setdefault("initial", self.initial_for(report))
         super().__init__(*args, **kwargs)
         self.report = report
         self.fields["category"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
-            kind=report.kind, is_active=True)
+            kind=report.kind, is_active=True
+        )
 
     @classmethod
     def initial_for(cls, report: Report) -> dict[str, Any]:
@@ -263,8 +323,7 @@ class EditForm(VersionedForm):
             return
         area = lookup.find_area(lat, lon)
         if area is None:
-            self.add_error("lat", gettext("This place is outside the area of Polres "
-                                          "Balikpapan."))
+            self.add_error("lat", gettext("This place is outside the area of Polres Balikpapan."))
         elif "kelurahan" not in self.changed_data:
             data["kelurahan"] = Kelurahan.objects.get(pk=area.kelurahan_id)
             self.changed_data.append("kelurahan")

@@ -27,26 +27,29 @@ SESSION_KEY = "filed_reports"
 SESSION_KEEP = 20
 PUBLIC_EVENT_KINDS = (EventKind.CREATED, EventKind.STATUS, EventKind.PUBLIC_NOTE)
 STATUS_HELP = {
-    Status.RECEIVED: _("Your report has arrived and is waiting to be checked by the front desk "
-                       "(SPKT)."),
-    Status.VERIFIED: _("An officer has checked your report and it will be handed to the unit "
-                       "responsible."),
+    Status.RECEIVED: _(
+        "Your report has arrived and is waiting to be checked by the front desk (SPKT)."
+    ),
+    Status.VERIFIED: _(
+        "An officer has checked your report and it will be handed to the unit responsible."
+    ),
     Status.ASSIGNED: _("The responsible unit has taken your report and will follow it up."),
     Status.IN_PROGRESS: _("Officers are working on your report. Progress notes appear below."),
     Status.RESOLVED: _("The police have finished handling your report."),
     Status.REJECTED: _("The report could not be followed up. The reason is shown below."),
-    Status.DUPLICATE: _("The same event had already been reported; it is handled in the other "
-                        "report."),
+    Status.DUPLICATE: _(
+        "The same event had already been reported; it is handled in the other report."
+    ),
     Status.REFERRED: _("The matter belongs to another agency and was passed on to it."),
 }
 
 
 # --- helpers -------------------------------------------------------------------------------
 
+
 def _throttle_response(request: HttpRequest, verdict: throttle.Verdict) -> HttpResponse:
     minutes = max(1, math.ceil(verdict.retry_after / 60))
-    response = render(request, "reports/public/throttled.html", {"minutes": minutes},
-                      status=429)
+    response = render(request, "reports/public/throttled.html", {"minutes": minutes}, status=429)
     response["Retry-After"] = str(max(1, verdict.retry_after))
     return response
 
@@ -81,13 +84,18 @@ def _event_title(event: ReportEvent) -> str:
 
 def _timeline(report: Report) -> list[dict[str, Any]]:
     """Only public events, with a title a resident understands; never who did it."""
-    return [{"at": e.at, "kind": e.kind, "title": _event_title(e), "text": e.text}
-            for e in _public_events(report)]
+    return [
+        {"at": e.at, "kind": e.kind, "title": _event_title(e), "text": e.text}
+        for e in _public_events(report)
+    ]
 
 
 def _find(code: str) -> Report | None:
-    return (Report.objects.select_related("category", "kelurahan", "assigned_unit")
-            .filter(tracking_code=code).first())
+    return (
+        Report.objects.select_related("category", "kelurahan", "assigned_unit")
+        .filter(tracking_code=code)
+        .first()
+    )
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
@@ -96,13 +104,18 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 
 # --- the report form -------------------------------------------------------------------------
 
+
 def _form_context(form: ReportForm, submitted: bool) -> dict[str, Any]:
-    return {"form": form, "problems": form.problems() if submitted else {},
-            "submitted": submitted, "max_photos": settings.REPORT_PHOTO_MAX_COUNT,
-            "max_photo_bytes": settings.REPORT_PHOTO_MAX_BYTES,
-            "max_photo_mb": settings.REPORT_PHOTO_MAX_BYTES // (1024 * 1024),
-            "map_center": settings.LEAFLET_CONFIG["DEFAULT_CENTER"],
-            "map_zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"]}
+    return {
+        "form": form,
+        "problems": form.problems() if submitted else {},
+        "submitted": submitted,
+        "max_photos": settings.REPORT_PHOTO_MAX_COUNT,
+        "max_photo_bytes": settings.REPORT_PHOTO_MAX_BYTES,
+        "max_photo_mb": settings.REPORT_PHOTO_MAX_BYTES // (1024 * 1024),
+        "map_center": settings.LEAFLET_CONFIG["DEFAULT_CENTER"],
+        "map_zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
+    }
 
 
 def _photos(request: HttpRequest) -> list[tuple[str, Any]]:
@@ -121,8 +134,13 @@ def _submit(request: HttpRequest, form: ReportForm) -> Report | None:
             form.add_intake_errors(exc.errors)
         return None
     try:
-        return intake.submit(draft, photos, channel="web", user=request.user,
-                             idempotency_key=form.cleaned_data["idempotency_key"] or None)
+        return intake.submit(
+            draft,
+            photos,
+            channel="web",
+            user=request.user,
+            idempotency_key=form.cleaned_data["idempotency_key"] or None,
+        )
     except intake.IntakeError as exc:
         form.add_intake_errors(exc.errors)
         return None
@@ -139,13 +157,13 @@ def new_report(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST)
     report = _submit(request, form)
     if report is None:
-        return render(request, "reports/public/form.html", _form_context(form, True),
-                      status=400)
+        return render(request, "reports/public/form.html", _form_context(form, True), status=400)
     _remember(request, report.tracking_code)
     return redirect("reports:receipt", code=report.tracking_code)
 
 
 # --- receipt and status ----------------------------------------------------------------------
+
 
 @never_cache
 @require_safe
@@ -157,8 +175,9 @@ def receipt(request: HttpRequest, code: str) -> HttpResponse:
     if report is None:
         return _not_found(request)
     status_url = request.build_absolute_uri(reverse("reports:track", args=[normal]))
-    return render(request, "reports/public/receipt.html",
-                  {"report": report, "status_url": status_url})
+    return render(
+        request, "reports/public/receipt.html", {"report": report, "status_url": status_url}
+    )
 
 
 @never_cache
@@ -174,8 +193,9 @@ def track_form(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/public/track_form.html", {"form": form}, status=400)
     if Report.objects.filter(tracking_code=form.cleaned_data["code"]).exists():
         return redirect("reports:track", code=form.cleaned_data["code"])
-    form.add_error("code", _("No report has this tracking code. Check the code on your "
-                             "receipt and try again."))
+    form.add_error(
+        "code", _("No report has this tracking code. Check the code on your receipt and try again.")
+    )
     return render(request, "reports/public/track_form.html", {"form": form}, status=404)
 
 
@@ -193,11 +213,16 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
     report = _find(normal)
     if report is None:
         return _not_found(request)
-    return render(request, "reports/public/status.html", {
-        "report": report, "events": _timeline(report),
-        "status_help": STATUS_HELP.get(Status(report.status), ""),
-        "filed_here": _filed_here(request, normal),
-    })
+    return render(
+        request,
+        "reports/public/status.html",
+        {
+            "report": report,
+            "events": _timeline(report),
+            "status_help": STATUS_HELP.get(Status(report.status), ""),
+            "filed_here": _filed_here(request, normal),
+        },
+    )
 
 
 urlpatterns: list[URLPattern] = [

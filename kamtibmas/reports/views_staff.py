@@ -60,8 +60,9 @@ def _scope(request: HttpRequest) -> QuerySet[Report]:
 
 def _report(request: HttpRequest, code: str) -> Report:
     """The report if it is in the user's scope; 404 otherwise (never leak existence)."""
-    qs = _scope(request).select_related("category", "kelurahan", "assigned_unit", "assignee",
-                                        "duplicate_of")
+    qs = _scope(request).select_related(
+        "category", "kelurahan", "assigned_unit", "assignee", "duplicate_of"
+    )
     return get_object_or_404(qs, tracking_code=code)
 
 
@@ -70,6 +71,7 @@ def detail_url(report: Report) -> str:
 
 
 # ---- inbox -------------------------------------------------------------------------------
+
 
 def _filtered(request: HttpRequest) -> tuple[InboxFilterForm, QuerySet[Report]]:
     form = InboxFilterForm(data=request.GET)
@@ -86,12 +88,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "reports/staff/inbox.html", {
-        "form": form, "page": Paginator(qs, PER_PAGE).get_page(request.GET.get("page")),
-        "counts": queries.status_counts(scope), "overdue_total": queries.overdue_count(scope),
-        "query": query.urlencode(), "map_url": reverse("reports:inbox_map"),
-        "can_read_audit_log": scoping.can_read_audit_log(request.user),
-    })
+    return render(
+        request,
+        "reports/staff/inbox.html",
+        {
+            "form": form,
+            "page": Paginator(qs, PER_PAGE).get_page(request.GET.get("page")),
+            "counts": queries.status_counts(scope),
+            "overdue_total": queries.overdue_count(scope),
+            "query": query.urlencode(),
+            "map_url": reverse("reports:inbox_map"),
+            "can_read_audit_log": scoping.can_read_audit_log(request.user),
+        },
+    )
 
 
 @officer_required
@@ -103,6 +112,7 @@ def inbox_map(request: HttpRequest) -> HttpResponse:
 
 # ---- detail ------------------------------------------------------------------------------
 
+
 @dataclass
 class Failed:
     """A form that was refused, re-shown with what the officer typed."""
@@ -113,18 +123,29 @@ class Failed:
     status: int = 400
 
 
-def _transition_forms(report: Report, visible: QuerySet[Report],
-                      failed: Failed | None) -> list[tuple[str, str, forms.Form, str]]:
+def _transition_forms(
+    report: Report, visible: QuerySet[Report], failed: Failed | None
+) -> list[tuple[str, str, forms.Form, str]]:
     out = []
     for target in workflow.allowed_targets(report):
         key = f"transition:{target}"
         if failed is not None and failed.key == key:
             out.append((target, str(Status(target).label), failed.form, failed.message))
             continue
-        initial = {"to": target, "version": report.version,
-                   "unit": report.assigned_unit_id, "assignee": report.assignee_id}
-        out.append((target, str(Status(target).label),
-                    TransitionForm(initial=initial, visible=visible), ""))
+        initial = {
+            "to": target,
+            "version": report.version,
+            "unit": report.assigned_unit_id,
+            "assignee": report.assignee_id,
+        }
+        out.append(
+            (
+                target,
+                str(Status(target).label),
+                TransitionForm(initial=initial, visible=visible),
+                "",
+            )
+        )
     return out
 
 
@@ -154,12 +175,14 @@ def _permissions(user: Any, report: Report) -> dict[str, bool]:
 
 
 def _audit_rows(report: Report) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type="report", object_id=str(report.pk)
-                                     ).select_related("actor", "actor_unit")
+    return AuditEvent.objects.filter(object_type="report", object_id=str(report.pk)).select_related(
+        "actor", "actor_unit"
+    )
 
 
-def _detail_context(request: HttpRequest, report: Report, failed: Failed | None = None,
-                    revealed: bool = False) -> dict[str, Any]:
+def _detail_context(
+    request: HttpRequest, report: Report, failed: Failed | None = None, revealed: bool = False
+) -> dict[str, Any]:
     visible = _scope(request)
     note_form, note_error = _form(failed, "note", NoteForm(initial={"version": report.version}))
     edit_form, edit_error = _form(failed, "edit", EditForm(report=report))
@@ -168,24 +191,33 @@ def _detail_context(request: HttpRequest, report: Report, failed: Failed | None 
     incident_error = failed.message if failed is not None and failed.key == "incident" else ""
     merge_error = failed.message if failed is not None and failed.key == "merge" else ""
     return {
-        "report": report, "photos": report.photos.all(),
+        "report": report,
+        "photos": report.photos.all(),
         "events": report.events.select_related("actor").all(),
-        "audit_rows": _audit_rows(report), "now_overdue": report.is_overdue(),
+        "audit_rows": _audit_rows(report),
+        "now_overdue": report.is_overdue(),
         "hints": queries.duplicate_hints(report, visible),
         "can_merge": Status.DUPLICATE in workflow.allowed_targets(report),
         "transition_forms": _transition_forms(report, visible, failed),
-        "note_form": note_form, "note_error": note_error,
-        "edit_form": edit_form, "edit_error": edit_error,
-        "reveal_form": reveal_form, "reveal_error": reveal_error, "revealed": revealed,
-        "incident_error": incident_error, "status_error": status_error,
-        "can_read_audit_log": scoping.can_read_audit_log(request.user), "merge_error": merge_error,
+        "note_form": note_form,
+        "note_error": note_error,
+        "edit_form": edit_form,
+        "edit_error": edit_error,
+        "reveal_form": reveal_form,
+        "reveal_error": reveal_error,
+        "revealed": revealed,
+        "incident_error": incident_error,
+        "status_error": status_error,
+        "can_read_audit_log": scoping.can_read_audit_log(request.user),
+        "merge_error": merge_error,
         "incident": incident_link.incident_of(report),
         **_permissions(request.user, report),
     }
 
 
-def _render_detail(request: HttpRequest, report: Report, failed: Failed | None = None,
-                   revealed: bool = False) -> HttpResponse:
+def _render_detail(
+    request: HttpRequest, report: Report, failed: Failed | None = None, revealed: bool = False
+) -> HttpResponse:
     status = failed.status if failed is not None else 200
     context = _detail_context(request, report, failed, revealed)
     return render(request, "reports/staff/detail.html", context, status=status)
@@ -237,8 +269,14 @@ def do_transition(request: HttpRequest, report: Report) -> Failed | str:
         if to == Status.DUPLICATE and original is not None:
             workflow.merge_duplicate(report, original, request.user, expected_version=version)
         else:
-            workflow.transition(report, to, request.user, reason=form.cleaned_data["reason"],
-                                expected_version=version, **form.extra())
+            workflow.transition(
+                report,
+                to,
+                request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=version,
+                **form.extra(),
+            )
     except workflow.WorkflowError as exc:
         return _refused(key, form, exc)
     return _("The report is now “%(status)s”.") % {"status": Status(to).label}
@@ -252,8 +290,9 @@ def do_merge(request: HttpRequest, report: Report) -> Failed | str:
     if original is None or original.pk == report.pk:
         return Failed("merge", form, _("Choose the report this one duplicates."))
     try:
-        workflow.merge_duplicate(report, original, request.user,
-                                 expected_version=form.cleaned_data["version"])
+        workflow.merge_duplicate(
+            report, original, request.user, expected_version=form.cleaned_data["version"]
+        )
     except workflow.WorkflowError as exc:
         return _refused("merge", form, exc)
     return _("Merged as a duplicate of %(code)s.") % {"code": original.tracking_code}
@@ -264,8 +303,13 @@ def do_note(request: HttpRequest, report: Report) -> Failed | str:
     if not form.is_valid():
         return _invalid("note", form)
     try:
-        workflow.add_note(report, request.user, form.cleaned_data["text"],
-                          public=form.is_public, expected_version=form.cleaned_data["version"])
+        workflow.add_note(
+            report,
+            request.user,
+            form.cleaned_data["text"],
+            public=form.is_public,
+            expected_version=form.cleaned_data["version"],
+        )
     except workflow.WorkflowError as exc:
         return _refused("note", form, exc)
     if form.is_public:
@@ -281,8 +325,9 @@ def do_edit(request: HttpRequest, report: Report) -> Failed | str:
     if not changes:
         return _("Nothing was changed.")
     try:
-        workflow.update_fields(report, request.user, changes,
-                               expected_version=form.cleaned_data["version"])
+        workflow.update_fields(
+            report, request.user, changes, expected_version=form.cleaned_data["version"]
+        )
     except workflow.WorkflowError as exc:
         return _refused("edit", form, exc)
     return _("The changes were saved.")

@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 from kamtibmas.reports.models import EventKind, Report, ReportEvent, Status
 
 ALLOWED: dict[str, frozenset[str]] = {
-    Status.RECEIVED: frozenset({Status.VERIFIED, Status.REJECTED, Status.DUPLICATE,
-                                Status.REFERRED}),
-    Status.VERIFIED: frozenset({Status.ASSIGNED, Status.REJECTED, Status.DUPLICATE,
-                                Status.REFERRED}),
+    Status.RECEIVED: frozenset(
+        {Status.VERIFIED, Status.REJECTED, Status.DUPLICATE, Status.REFERRED}
+    ),
+    Status.VERIFIED: frozenset(
+        {Status.ASSIGNED, Status.REJECTED, Status.DUPLICATE, Status.REFERRED}
+    ),
     Status.ASSIGNED: frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.REFERRED}),
     Status.IN_PROGRESS: frozenset({Status.RESOLVED, Status.REFERRED}),
     Status.RESOLVED: frozenset({Status.IN_PROGRESS}),
@@ -29,8 +31,19 @@ ALLOWED: dict[str, frozenset[str]] = {
 CLOSING = frozenset({Status.RESOLVED, Status.REJECTED, Status.DUPLICATE, Status.REFERRED})
 
 # Fields an officer may edit through update_fields, with how to render a value in the audit.
-EDITABLE_FIELDS = ("category", "kelurahan", "lat", "lon", "address_text", "occurred_from",
-                   "occurred_to", "assigned_unit", "assignee", "rw", "rt")
+EDITABLE_FIELDS = (
+    "category",
+    "kelurahan",
+    "lat",
+    "lon",
+    "address_text",
+    "occurred_from",
+    "occurred_to",
+    "assigned_unit",
+    "assignee",
+    "rw",
+    "rt",
+)
 
 
 class WorkflowError(Exception):
@@ -46,8 +59,10 @@ class StaleReportError(WorkflowError):
     def __init__(self) -> None:
         super().__init__(
             "stale",
-            _("Someone else changed this report while you were editing. "
-              "Your change was not saved; reload the page to see their change."),
+            _(
+                "Someone else changed this report while you were editing. "
+                "Your change was not saved; reload the page to see their change."
+            ),
         )
 
 
@@ -76,8 +91,10 @@ def _ack_updates(report: Report) -> dict[str, Any]:
     if report.acknowledged_at is not None:
         return {}
     now = timezone.now()
-    return {"acknowledged_at": now,
-            "progress_due_at": now + timedelta(days=report.category.progress_every_days)}
+    return {
+        "acknowledged_at": now,
+        "progress_due_at": now + timedelta(days=report.category.progress_every_days),
+    }
 
 
 def _after_public_event(report: Report, event: ReportEvent) -> None:
@@ -87,29 +104,47 @@ def _after_public_event(report: Report, event: ReportEvent) -> None:
 
 
 @transaction.atomic
-def transition(report: Report, to: str, by: Any, *, reason: str = "",
-               expected_version: int | None = None, **extra: Any) -> Report:
+def transition(
+    report: Report,
+    to: str,
+    by: Any,
+    *,
+    reason: str = "",
+    expected_version: int | None = None,
+    **extra: Any,
+) -> Report:
     """Move a report to status ``to``. Rejection needs a reason; duplicate needs
     ``duplicate_of``; referral needs ``referred_to``; assignment needs a unit."""
     if to not in ALLOWED.get(report.status, frozenset()):
-        raise WorkflowError("transition_not_allowed",
-                            _("A report that is “%(old)s” cannot become “%(new)s”.")
-                            % {"old": Status(report.status).label, "new": Status(to).label})
+        raise WorkflowError(
+            "transition_not_allowed",
+            _("A report that is “%(old)s” cannot become “%(new)s”.")
+            % {"old": Status(report.status).label, "new": Status(to).label},
+        )
     updates: dict[str, Any] = {"status": to, **_ack_updates(report)}
     updates.update(_transition_fields(report, to, reason, extra))
     updates["closed_at"] = timezone.now() if to in CLOSING else None
     old = report.status
     _claim(report, expected_version, **updates)
-    event = _event(report, by, EventKind.STATUS, field="status", old_value=old, new_value=to,
-                   text=reason, is_public=True)
+    event = _event(
+        report,
+        by,
+        EventKind.STATUS,
+        field="status",
+        old_value=old,
+        new_value=to,
+        text=reason,
+        is_public=True,
+    )
     if to == Status.DUPLICATE and report.duplicate_of is not None:
         _event(report, by, EventKind.MERGED, new_value=report.duplicate_of.tracking_code)
     _after_public_event(report, event)
     return report
 
 
-def _transition_fields(report: Report, to: str, reason: str, extra: dict[str, Any]
-                       ) -> dict[str, Any]:
+def _transition_fields(
+    report: Report, to: str, reason: str, extra: dict[str, Any]
+) -> dict[str, Any]:
     if to == Status.REJECTED:
         if not reason.strip():
             raise WorkflowError("reason_required", _("A reason is required to reject a report."))
@@ -117,8 +152,9 @@ def _transition_fields(report: Report, to: str, reason: str, extra: dict[str, An
     if to == Status.DUPLICATE:
         original = extra.get("duplicate_of")
         if original is None or original.pk == report.pk:
-            raise WorkflowError("duplicate_of_required",
-                                _("Choose the report this one duplicates."))
+            raise WorkflowError(
+                "duplicate_of_required", _("Choose the report this one duplicates.")
+            )
         return {"duplicate_of": original}
     if to == Status.REFERRED:
         agency = str(extra.get("referred_to", "")).strip()
@@ -142,13 +178,16 @@ def _display(value: Any) -> str:
 
 
 @transaction.atomic
-def update_fields(report: Report, by: Any, changes: dict[str, Any], *,
-                  expected_version: int | None = None) -> Report:
+def update_fields(
+    report: Report, by: Any, changes: dict[str, Any], *, expected_version: int | None = None
+) -> Report:
     """Change editable fields; each changed field is audited as old -> new."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise WorkflowError("field_not_editable", _("These fields cannot be edited: %s")
-                            % ", ".join(sorted(unknown)))
+        raise WorkflowError(
+            "field_not_editable",
+            _("These fields cannot be edited: %s") % ", ".join(sorted(unknown)),
+        )
     diffs = {k: (getattr(report, k), v) for k, v in changes.items() if getattr(report, k) != v}
     if not diffs:
         return report
@@ -158,14 +197,21 @@ def update_fields(report: Report, by: Any, changes: dict[str, Any], *,
         updates["kelurahan_code"] = kel.code if kel is not None else ""
     _claim(report, expected_version, **updates)
     for name, (old, new) in diffs.items():
-        _event(report, by, EventKind.FIELD, field=name, old_value=_display(old),
-               new_value=_display(new))
+        _event(
+            report,
+            by,
+            EventKind.FIELD,
+            field=name,
+            old_value=_display(old),
+            new_value=_display(new),
+        )
     return report
 
 
 @transaction.atomic
-def add_note(report: Report, by: Any, text: str, *, public: bool,
-             expected_version: int | None = None) -> ReportEvent:
+def add_note(
+    report: Report, by: Any, text: str, *, public: bool, expected_version: int | None = None
+) -> ReportEvent:
     """A public progress note (SP2HP) reaches the reporter; an internal note never does."""
     text = text.strip()
     if not text:
@@ -174,7 +220,8 @@ def add_note(report: Report, by: Any, text: str, *, public: bool,
     if public:
         updates.update(_ack_updates(report))
         updates["progress_due_at"] = timezone.now() + timedelta(
-            days=report.category.progress_every_days)
+            days=report.category.progress_every_days
+        )
     _claim(report, expected_version, **updates)
     kind = EventKind.PUBLIC_NOTE if public else EventKind.INTERNAL_NOTE
     event = _event(report, by, kind, text=text, is_public=public)
@@ -192,14 +239,17 @@ def escalate(report: Report, reason: str) -> ReportEvent:
 
 
 @transaction.atomic
-def merge_duplicate(report: Report, original: Report, by: Any, *,
-                    expected_version: int | None = None) -> Report:
+def merge_duplicate(
+    report: Report, original: Report, by: Any, *, expected_version: int | None = None
+) -> Report:
     """Mark ``report`` as a duplicate of ``original`` and note the merge on the original's
     timeline too (internal), so both sides of the link are visible."""
     if original.status == Status.DUPLICATE:
-        raise WorkflowError("duplicate_of_duplicate",
-                            _("That report is itself a duplicate; choose its original."))
-    transition(report, Status.DUPLICATE, by, duplicate_of=original,
-               expected_version=expected_version)
+        raise WorkflowError(
+            "duplicate_of_duplicate", _("That report is itself a duplicate; choose its original.")
+        )
+    transition(
+        report, Status.DUPLICATE, by, duplicate_of=original, expected_version=expected_version
+    )
     _event(original, by, EventKind.MERGED, old_value=report.tracking_code)
     return report

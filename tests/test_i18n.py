@@ -1,0 +1,25 @@
+"""Bahasa Indonesia first, English second: the catalogue is complete and compiled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+
+from kamtibmas import i18n
+
+
+def test_every_message_has_an_indonesian_translation() -> None:
+    assert i18n.missing("id") == []
+
+
+def test_compiled_catalogue_matches_the_po_file() -> None:
+    assert not i18n.stale_mo("id"), "run `make messages`"
+
+
+def test_pages_speak_indonesian_by_default_and_english_on_request(db: Any) -> None:
+    client = Client()
+    indonesian = client.get("/lapor/").content.decode()
+    assert "Kirim laporan" in indonesian
+    client.cookies["django_language"] = "en"
+    assert "Send report" in client.get("/lapor/").content.decode()
