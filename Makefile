@@ -59,7 +59,13 @@ migrations-check: $(INSTALLED)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 messages: $(INSTALLED_DEV)
+	@if command -v xgettext >/dev/null; then \
+		$(BIN)/python manage.py makemessages -l id -l en --no-obsolete \
+			--ignore='.venv/*' --ignore='tests/*' --ignore='var/*'; \
+	else echo "GNU gettext not installed: compiling the catalogues without re-extracting"; fi
+	$(BIN)/python -m kamtibmas.i18n merge
 	$(BIN)/python -m kamtibmas.i18n compile
+	$(BIN)/python -m kamtibmas.i18n check
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info var/static test-results

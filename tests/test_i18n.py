@@ -23,3 +23,10 @@ def test_pages_speak_indonesian_by_default_and_english_on_request(db: Any) -> No
     assert "Kirim laporan" in indonesian
     client.cookies["django_language"] = "en"
     assert "Send report" in client.get("/lapor/").content.decode()
+
+
+def test_web_pages_ignore_an_english_browser_until_the_person_switches(db: Any) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Kirim laporan" in client.get("/lapor/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/lapor/"})
+    assert "Send report" in client.get("/lapor/").content.decode()
