@@ -169,5 +169,14 @@ def make_report(db: Any) -> Any:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests use a transactional database that is flushed afterwards: run them last."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    """Live-server tests use a transactional database that is flushed afterwards: run them last."""
+    items.sort(key=lambda item: any(item.get_closest_marker(m) for m in ("browser", "live")))
+
+
+@pytest.fixture
+def live_reference() -> Iterator[None]:
+    """A transactional test starts after an earlier one may have flushed the reference data."""
+    from kamtibmas.geo.reference import load_reference
+
+    load_reference()
+    yield

@@ -54,15 +54,6 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
-@pytest.fixture
-def reference_again() -> Iterator[None]:
-    """A transactional test flushes the database at teardown: restore the reference data."""
-    from kamtibmas.geo.reference import load_reference
-
-    load_reference()
-    yield
-
-
 def _page(browser: Any, base_url: str) -> Any:
     context = browser.new_context(viewport={"width": 412, "height": 900}, locale="id-ID")
     page = context.new_page()
@@ -124,7 +115,7 @@ def _act(page: Any, target: str, fill: dict[str, str] | None = None) -> None:
 
 
 def test_resident_files_and_officer_handles_a_report(
-    browser: Any, live_server: Any, reference_again: None, tmp_path: Path
+    browser: Any, live_server: Any, live_reference: None, tmp_path: Path
 ) -> None:
     base = live_server.url
     kelurahan = Kelurahan.objects.get(code=SELATAN_KELURAHAN)
