@@ -527,6 +527,7 @@ def test_the_lookup_endpoint_names_the_airport_sector_unit(client: Client) -> No
 
 
 def test_the_lookup_endpoint_says_when_a_point_is_outside(client: Client) -> None:
+    client.cookies["django_language"] = "en"
     response = client.get("/geo/lookup?lat=-6.2&lon=106.8", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
@@ -554,7 +555,8 @@ def test_the_lookup_endpoint_says_when_a_point_is_outside(client: Client) -> Non
 def test_the_lookup_endpoint_answers_400_with_a_message_for_bad_numbers(
     client: Client, query: str
 ) -> None:
-    response = client.get("/geo/lookup" + query, HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"
+    response = client.get("/geo/lookup" + query)
 
     assert response.status_code == 400
     body = response.json()
@@ -586,6 +588,7 @@ def test_the_admin_lists_units_and_areas(admin_client: Client, model: str) -> No
 
 
 def test_the_admin_shows_boundaries_as_a_read_only_summary(admin_client: Client) -> None:
+    admin_client.cookies["django_language"] = "en"
     kel = Kelurahan.objects.get(code=SELATAN_KELURAHAN)
     unit = Unit.objects.get(code="polsek-bandara-sepinggan")
 
