@@ -178,35 +178,25 @@ def create_report(request: HttpRequest, payload: ReportIn) -> Reply[dict[str, st
 )
 def track_report(request: HttpRequest, code: str) -> dict[str, Any]:
     """The public status of a report: no reporter data, no internal notes, no exact place."""
-    normalized = codes.normalize(code)
-    report = (
-        Report.objects.select_related("category", "kelurahan", "assigned_unit")
-        .filter(tracking_code=normalized)
-        .first()
-        if normalized
-        else None
-    )
-    if report is None:
-        raise not_found()
+    report = _by_code(Report.objects.select_related("category", "kelurahan", "assigned_unit"), code)
     return public_view(report)
 
 
 # --- staff ------------------------------------------------------------------------------------
 
 
-def _visible(user: Any, code: str) -> Report:
+def _by_code(queryset: Any, code: str) -> Report:
+    """The report with this tracking code in ``queryset``, or a 404 error."""
     normalized = codes.normalize(code)
-    report = (
-        scoping.reports_for(user)
-        .select_related("category", "kelurahan", "assigned_unit", "assignee", "duplicate_of")
-        .filter(tracking_code=normalized)
-        .first()
-        if normalized
-        else None
-    )
+    report = queryset.filter(tracking_code=normalized).first() if normalized else None
     if report is None:
         raise not_found()
-    return report
+    return report  # type: ignore[no-any-return]
+
+
+def _visible(user: Any, code: str) -> Report:
+    related = ("category", "kelurahan", "assigned_unit", "assignee", "duplicate_of")
+    return _by_code(scoping.reports_for(user).select_related(*related), code)
 
 
 def _detail(user: Any, report: Report) -> dict[str, Any]:
