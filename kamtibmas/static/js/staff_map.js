@@ -23,6 +23,7 @@
     if (el.dataset.tiles) {
       L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
     }
+    boundaries(map);
     var group = L.featureGroup().addTo(map);
     data.features.forEach(function (f) {
       var c = f.geometry.coordinates;
@@ -35,6 +36,23 @@
     if (data.features.length) { map.fitBounds(group.getBounds(), { maxZoom: 16 }); }
     else if (note) { note.textContent = el.dataset.empty; }
     if (data.truncated && note) { note.textContent = el.dataset.truncated; }
+  }
+
+  // Kelurahan outlines: the offline base layer when tiles are blocked on a police network.
+  function boundaries(map) {
+    if (!el.dataset.boundaries) { return; }
+    fetch(el.dataset.boundaries, { headers: { "Accept": "application/geo+json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        L.geoJSON(data, {
+          interactive: false,
+          style: function (f) {
+            return { color: "#0b2e59", weight: 1, fillOpacity: 0.05,
+                     dashArray: f.properties.is_approximate ? "4 4" : null };
+          }
+        }).addTo(map).bringToBack();
+      })
+      .catch(function () { /* the markers still show */ });
   }
 
   box.addEventListener("toggle", function () {
