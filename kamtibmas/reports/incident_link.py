@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from kamtibmas.incidents import services as incident_services
 from kamtibmas.incidents.models import Incident
 from kamtibmas.reports.models import EventKind, Kind, Report, ReportEvent, Status
 from kamtibmas.reports.workflow import WorkflowError
@@ -88,6 +89,7 @@ def create_incident(report: Report, by: Any) -> Incident:
             raise WorkflowError(
                 "incident_exists", _("An incident record already exists for this report.")
             ) from None
+        incident_services.record_creation(incident, by)
         actor = by if getattr(by, "is_authenticated", False) else None
         ReportEvent.objects.create(
             report=locked, actor=actor, kind=EventKind.INCIDENT, new_value=str(incident.pk)
