@@ -34,6 +34,7 @@ from django.utils.text import slugify
 
 from kamtibmas.accounts import roles
 from kamtibmas.accounts.models import User
+from kamtibmas.demo_incidents import load_demo_incidents
 from kamtibmas.demo_texts import (
     AGENCIES,
     CRIME_WEIGHTS,
@@ -76,6 +77,8 @@ class DemoResult:
     reports_created: int = 0
     reports_existing: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
+    incidents_created: int = 0
+    incidents_existing: int = 0
 
 
 # ---------------------------------------------------------------- accounts
@@ -470,9 +473,14 @@ def synthetic_reports() -> int:
 
 
 def load_demo(
-    *, seed: int = DEFAULT_SEED, reports: int = DEFAULT_REPORTS, now: datetime | None = None
+    *,
+    seed: int = DEFAULT_SEED,
+    reports: int = DEFAULT_REPORTS,
+    now: datetime | None = None,
+    incidents: int = 0,
 ) -> DemoResult:
-    """Reference data, demo accounts, then demo reports unless some exist already."""
+    """Reference data, demo accounts, then demo reports unless some exist already, then
+    ``incidents`` synthetic incidents (kamtibmas.demo_incidents) unless this seed's exist."""
     load_reference()
     accounts = demo_accounts()
     result = DemoResult(accounts=accounts, users_created=ensure_accounts(accounts))
@@ -481,4 +489,6 @@ def load_demo(
         result.by_status = make_reports(seed, reports, now or timezone.now())
         result.reports_created = synthetic_reports()
     discard_demo_messages()
+    loaded = load_demo_incidents(seed=seed, count=incidents)
+    result.incidents_created, result.incidents_existing = loaded.created, loaded.existing
     return result

@@ -110,11 +110,11 @@ def test_duplicates_point_to_an_earlier_report_of_the_same_category() -> None:
 
 
 def test_the_command_prints_the_accounts_marked_demo_only(capsys: Any) -> None:
-    call_command("demo", "--reports", "10")
+    call_command("demo", "--reports", "10", "--incidents", "0")
     out = capsys.readouterr().out
     assert "DEMO ONLY" in out and demo.DEMO_PASSWORD in out
     assert "spkt.selatan" in out and "kapolres" in out
-    call_command("demo", "--reports", "10")
+    call_command("demo", "--reports", "10", "--incidents", "0")
     assert "already there, none added" in capsys.readouterr().out
 
 

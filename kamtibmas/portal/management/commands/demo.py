@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kamtibmas.demo import DEFAULT_REPORTS, DEFAULT_SEED, DEMO_PASSWORD, DemoResult, load_demo
+from kamtibmas.demo_incidents import DEFAULT_INCIDENTS
 
 BANNER = "DEMO ONLY / HANYA UNTUK DEMO: never use these accounts on a real service"
 
@@ -42,6 +43,13 @@ class Command(BaseCommand):
             help=f"synthetic reports to create (default {DEFAULT_REPORTS})",
         )
         parser.add_argument(
+            "--incidents",
+            type=int,
+            default=DEFAULT_INCIDENTS,
+            metavar="N",
+            help=f"synthetic incidents over two years to create (default {DEFAULT_INCIDENTS})",
+        )
+        parser.add_argument(
             "--force", action="store_true", help="allow demo data although KAMTIBMAS_SECURE=true"
         )
 
@@ -52,9 +60,11 @@ class Command(BaseCommand):
                 "demo accounts with a published password (use --force for a "
                 "public demo server)"
             )
-        if options["reports"] < 0:
-            raise CommandError("--reports must be 0 or more")
-        result = load_demo(seed=options["seed"], reports=options["reports"])
+        if options["reports"] < 0 or options["incidents"] < 0:
+            raise CommandError("--reports and --incidents must be 0 or more")
+        result = load_demo(
+            seed=options["seed"], reports=options["reports"], incidents=options["incidents"]
+        )
         self.stdout.write(
             f"demo accounts: {result.users_created} created, "
             f"{len(result.accounts) - result.users_created} already there"
@@ -64,4 +74,10 @@ class Command(BaseCommand):
         else:
             detail = ", ".join(f"{k} {v}" for k, v in sorted(result.by_status.items()))
             self.stdout.write(f"demo reports: {result.reports_created} created ({detail})")
+        if result.incidents_existing:
+            self.stdout.write(
+                f"demo incidents: {result.incidents_existing} already there, none added"
+            )
+        else:
+            self.stdout.write(f"demo incidents: {result.incidents_created} created (synthetic)")
         self.stdout.write("\n".join(account_table(result)))
