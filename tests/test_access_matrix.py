@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from kamtibmas.incidents.models import ImportBatch, Incident
 from tests.conftest import png_bytes
 
 PERSONAS = ("anonymous", "resident", "owner", "other")
@@ -32,6 +33,21 @@ MATRIX: dict[str, tuple[str, tuple[int, int, int, int]]] = {
     "reports:staff_photo": ("/petugas/laporan/{code}/foto/{photo}/", (302, 403, 200, 404)),
     "reports:reveal_reporter": ("/petugas/laporan/{code}/pelapor/", (302, 403, 405, 405)),
     "reports:action": ("/petugas/laporan/{code}/aksi/note/", (302, 403, 405, 405)),
+    "incidents:list": ("/petugas/kejadian/", (302, 403, 200, 200)),
+    "incidents:export": ("/petugas/kejadian/ekspor.csv", (302, 403, 200, 200)),
+    "incidents:create": ("/petugas/kejadian/baru/", (302, 403, 200, 200)),
+    "incidents:detail": ("/petugas/kejadian/{incident}/", (302, 403, 200, 404)),
+    "incidents:edit": ("/petugas/kejadian/{incident}/ubah/", (302, 403, 200, 404)),
+    "incidents:import_upload": ("/petugas/kejadian/impor/", (302, 403, 403, 403)),
+    "incidents:import_mapping": (
+        "/petugas/kejadian/impor/berkas/0123456789abcdef0123456789abcdef/",
+        (302, 403, 403, 403),
+    ),
+    "incidents:import_batch": ("/petugas/kejadian/impor/{batch}/", (302, 403, 403, 403)),
+    "incidents:import_status": (
+        "/petugas/kejadian/impor/{batch}/status.json",
+        (302, 403, 403, 403),
+    ),
     "accounts:login": ("/akun/masuk/", (200, 302, 302, 302)),
     "accounts:logout": ("/akun/keluar/", (405, 405, 405, 405)),
     "accounts:audit_log": ("/akun/audit/", (302, 403, 403, 403)),
@@ -39,6 +55,23 @@ MATRIX: dict[str, tuple[str, tuple[int, int, int, int]]] = {
     "apikeys:revoke": ("/akun/kunci-api/1/cabut/", (302, 405, 405, 405)),
     "geo:kelurahan_geojson": ("/geo/kelurahan.geojson", (200, 200, 200, 200)),
     "geo:lookup": ("/geo/lookup", (400, 400, 400, 400)),
+    "analytics:dashboard": ("/analisis/", (302, 403, 200, 200)),
+    "analytics:knox_fragment": ("/analisis/dasbor/knox/", (302, 403, 200, 200)),
+    "analytics:emerging_fragment": ("/analisis/dasbor/hotspot-baru/", (302, 403, 200, 200)),
+    "analytics:crime_map": ("/analisis/peta/", (302, 403, 200, 200)),
+    "analytics:density_meta": ("/analisis/peta/kepadatan.json", (302, 403, 200, 200)),
+    "analytics:density_png": ("/analisis/peta/kepadatan.png", (302, 403, 200, 200)),
+    "analytics:hotspots_geojson": ("/analisis/peta/titik-rawan.geojson", (302, 403, 200, 200)),
+    "analytics:choropleth_geojson": ("/analisis/peta/kelurahan.geojson", (302, 403, 200, 200)),
+    "analytics:points_json": ("/analisis/peta/titik.json", (302, 403, 200, 200)),
+    "analytics:points_geojson": ("/analisis/peta/kejadian.geojson", (302, 403, 200, 200)),
+    "analytics:cell_json": ("/analisis/peta/sel.json", (302, 403, 400, 400)),
+    "analytics:download": ("/analisis/unduh/polsek.csv", (302, 403, 200, 200)),
+    "analytics:monthly_report": ("/analisis/laporan-bulanan/", (302, 403, 200, 200)),
+    "analytics:stored_report": (
+        "/analisis/laporan-bulanan/arsip/laporan-kamtibmas-2026-10.pdf",
+        (302, 403, 404, 404),
+    ),
     "api:openapi-json": ("/api/v1/openapi.json", (200, 200, 200, 200)),
     "api:openapi-view": ("/api/v1/docs", (200, 200, 200, 200)),
     "api:api-root": ("/api/v1/", (404, 404, 404, 404)),
@@ -97,7 +130,15 @@ def test_route_answers_each_persona_as_expected(
     name: str, clients: dict[str, Client], make_report: Any
 ) -> None:
     report = make_report(photos=[("a.png", io.BytesIO(png_bytes()))])
+    incident = Incident.objects.create(
+        category="curanmor", lat=report.lat, lon=report.lon, kelurahan=report.kelurahan,
+        kelurahan_code=report.kelurahan_code, unit=report.assigned_unit,
+    )  # fmt: skip
+    batch = ImportBatch.objects.create(file_name="imports/matrix/a.csv")
     template, expected = MATRIX[name]
-    path = template.format(code=report.tracking_code, photo=report.photos.get().pk)
+    path = template.format(
+        code=report.tracking_code, photo=report.photos.get().pk, incident=incident.pk,
+        batch=batch.pk,
+    )  # fmt: skip
     actual = tuple(clients[p].get(path).status_code for p in PERSONAS)
     assert actual == expected, f"{name} {path}: {dict(zip(PERSONAS, actual, strict=True))}"
