@@ -22,6 +22,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 
+from kamtibmas_analytics import _knox_kernel  # noqa: E402
 from kamtibmas_analytics.hotspots import gi_star_grid  # noqa: E402
 from kamtibmas_analytics.nearrepeat import _PairCounter, knox_test  # noqa: E402
 
@@ -39,6 +40,14 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def numba_version() -> str:
+    if not _knox_kernel.NUMBA:
+        return "absent (numpy fallback)"
+    import numba
+
+    return str(numba.__version__)
 
 
 def synthetic_events(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -121,7 +130,8 @@ def main() -> None:
 
     machine = (
         f"Machine: {cpu_model()}, nproc {os.cpu_count()}, one thread; Python "
-        f"{platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}; "
+        f"{platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
+        f"numba {numba_version()}; "
         f"{time.strftime('%Y-%m-%d')}."
     )
     body = "\n".join(

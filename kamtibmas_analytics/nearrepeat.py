@@ -16,10 +16,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from kamtibmas_analytics import _knox_kernel as _kernel
+
 __all__ = ["KnoxResult", "knox_test"]
 
 FloatArray = npt.NDArray[np.float64]
-_CHUNK = 1 << 17  # pairs per vectorised step (keeps the buffers in cache)
 _STRIP_M = 500.0
 
 
@@ -84,9 +85,17 @@ def _edges(values: Any, name: str) -> FloatArray:
 
 
 class _PairCounter:
-    """Pairs within the largest distance band, grouped by band, and their time-band counts."""
+    """Pairs within the largest distance band, grouped by band and event, and their time-band
+    counts. ``compiled`` picks the numba kernel (default when numba imports) or plain numpy."""
 
-    def __init__(self, xy: FloatArray, space_edges: FloatArray, time_edges: FloatArray) -> None:
+    def __init__(
+        self,
+        xy: FloatArray,
+        space_edges: FloatArray,
+        time_edges: FloatArray,
+        *,
+        compiled: bool | None = None,
+    ) -> None:
         n = xy.shape[0]
         if np.isinf(space_edges[-1]):
             i, j = np.triu_indices(n, k=1)
@@ -95,41 +104,34 @@ class _PairCounter:
             i, j = pairs[:, 0], pairs[:, 1]
         x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
         d = np.hypot(x.take(i) - x.take(j), y.take(i) - y.take(j))
-        band = (np.searchsorted(space_edges, d, side="right") - 1).astype(np.int16)
+        band = np.searchsorted(space_edges, d, side="right") - 1
         keep = (band >= 0) & (band < space_edges.size - 1)
-        i, j, band = i[keep], j[keep], band[keep]
-        order = np.lexsort((j, i, band))
-        self.i = np.ascontiguousarray(i[order], dtype=np.intp)
-        self.j = np.ascontiguousarray(j[order], dtype=np.intp)
-        self.bounds = np.searchsorted(band[order], np.arange(space_edges.size))
+        self.compiled = _kernel.NUMBA if compiled is None else compiled
+        self.n_bands = space_edges.size - 1
+        self.indptr, self.cols = _kernel.rows_to_csr(
+            band[keep] * n + i[keep], j[keep], self.n_bands * n, compiled=self.compiled
+        )
+        self.rows = None
+        if not self.compiled:  # the numpy path gathers both ends of every pair
+            self.rows = np.repeat(np.arange(self.n_bands * n) % n, np.diff(self.indptr))
         self.time_edges = time_edges
-        self.n_pairs = int(self.i.size)
-        size = min(_CHUNK, max(self.n_pairs, 1))
-        self._gap = np.empty(size)
-        self._other = np.empty(size)
-        self._mk = np.empty(size, dtype=bool)
+        self.n_pairs = int(self.cols.size)
 
     def counts(self, t: FloatArray) -> npt.NDArray[np.int64]:
         """(S, T) pair counts for event times ``t`` (half-open bands ``[lo, hi)``)."""
-        s_bands = self.bounds.size - 1
-        cum = np.zeros((s_bands, self.time_edges.size), dtype=np.int64)
-        for s in range(s_bands):
-            start, stop = int(self.bounds[s]), int(self.bounds[s + 1])
-            for lo in range(start, stop, _CHUNK):
-                hi = min(lo + _CHUNK, stop)
-                gap, other, mk = self._gap[: hi - lo], self._other[: hi - lo], self._mk[: hi - lo]
-                t.take(self.i[lo:hi], out=gap, mode="clip")
-                t.take(self.j[lo:hi], out=other, mode="clip")
-                np.subtract(gap, other, out=gap)
-                np.abs(gap, out=gap)
-                for k, edge in enumerate(self.time_edges):
-                    if edge == 0.0:
-                        continue  # no gap is < 0
-                    if np.isinf(edge):
-                        cum[s, k] += gap.size
-                        continue
-                    np.less(gap, edge, out=mk)
-                    cum[s, k] += np.count_nonzero(mk)
+        edges = self.time_edges
+        inner = (edges > 0) & np.isfinite(edges)  # no gap is < 0; every gap is < inf
+        cum = np.zeros((self.n_bands, edges.size), dtype=np.int64)
+        cum[:, inner] = _kernel.cumulative_counts(
+            self.indptr,
+            self.cols,
+            np.ascontiguousarray(t, dtype=np.float64),
+            np.ascontiguousarray(edges[inner]),
+            self.n_bands,
+            compiled=self.compiled,
+            rows=self.rows,
+        )
+        cum[:, np.isinf(edges)] = np.diff(self.indptr[:: t.size])[:, None]
         return np.diff(cum, axis=1)
 
 
@@ -158,11 +160,13 @@ def knox_test(
     Only pairs closer than the largest finite distance edge are enumerated (a KD-tree finds
     them; each permutation only recomputes their time gaps), so the table covers the given
     bands and nothing beyond; an infinite last distance edge enumerates all n(n-1)/2 pairs
-    and needs memory to match. The cost per permutation is one vectorised pass over the pairs
-    within the largest distance (about 10-40 ns per pair on one core), so 999 permutations
-    take seconds for a few hundred thousand pairs but minutes for the 1-10 million pairs that
-    20,000 events of a dense city have within 500 m (see benchmarks/RESULTS.md); use fewer
-    permutations or a smaller largest band there.
+    and needs memory to match. The cost per permutation is one pass over the pairs within
+    the largest distance, compiled with numba (2-5 ns per pair on one core; a pure-numpy
+    fallback, 10-20 times slower, runs without numba; docs/adr/0006-numba-for-knox.md). 999
+    permutations take 3-7 s for the 1.5 million pairs of a clustered 20,000-event city,
+    but 25-55 s for the 10 million that dense block-geocoded data can have within 500 m (see
+    benchmarks/RESULTS.md); use fewer permutations or a smaller largest band there. The first
+    call in a fresh install compiles the kernel (a few seconds, then cached).
 
     The events are put in a canonical order (by time, then y, then x) before shuffling, so
     the whole result, p-values included, does not depend on the order of the input rows.

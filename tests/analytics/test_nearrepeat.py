@@ -10,7 +10,7 @@ import os
 import numpy as np
 import pytest
 
-from kamtibmas_analytics import nearrepeat
+from kamtibmas_analytics import _knox_kernel, nearrepeat
 from kamtibmas_analytics.nearrepeat import knox_test
 from tests.conftest import shared_data
 
@@ -114,6 +114,33 @@ def test_it_translates_and_rotates(events):
     a = knox_test(x, y, t, permutations=29, random_state=1)
     b = knox_test(y + 5e5, -x + 9e6, t + 1000.0, permutations=29, random_state=1)
     np.testing.assert_array_equal(a.observed, b.observed)
+
+
+@pytest.mark.skipif(not _knox_kernel.NUMBA, reason="numba is not installed")
+@pytest.mark.parametrize(
+    ("space", "time"),
+    [(SPACE, TIME), ((50.0, 150.5, 333.0), (0.5, 3.25, 10.0, np.inf)), ((0.0, np.inf), TIME)],
+)
+def test_the_compiled_and_numpy_paths_count_the_same_pairs(events, space, time):
+    x, y, t = events
+    s_edges, t_edges = np.asarray(space, float), np.asarray(time, float)
+    xy = np.column_stack([x, y])
+    fast = nearrepeat._PairCounter(xy, s_edges, t_edges, compiled=True)
+    slow = nearrepeat._PairCounter(xy, s_edges, t_edges, compiled=False)
+    assert fast.n_pairs == slow.n_pairs
+    rng = np.random.default_rng(11)
+    for times in (t, t[rng.permutation(t.size)], np.round(t)):
+        np.testing.assert_array_equal(fast.counts(times), slow.counts(times))
+    if np.isfinite(space[-1]):
+        np.testing.assert_array_equal(fast.counts(t), knox_counts_slow(x, y, t, space, time))
+
+
+def test_the_numpy_fallback_gives_the_same_table(events, monkeypatch):
+    x, y, t = events
+    a = knox_test(x, y, t, permutations=49, random_state=5)
+    monkeypatch.setattr(_knox_kernel, "NUMBA", False)
+    b = knox_test(x, y, t, permutations=49, random_state=5)
+    assert a.table() == b.table()
 
 
 def test_bad_input_is_refused():
