@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kamtibmas.accounts",
     "kamtibmas.reports",
     "kamtibmas.incidents",
+    "kamtibmas.analytics",
     "kamtibmas.notifications",
     "kamtibmas.open311",
     "kamtibmas.portal",

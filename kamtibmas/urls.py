@@ -11,6 +11,8 @@ urlpatterns = [
     path("akun/kunci-api/", include("kamtibmas.accounts.urls_apikeys")),
     path("akun/", include("kamtibmas.accounts.urls")),
     path("geo/", include("kamtibmas.geo.urls")),
+    path("analisis/", include("kamtibmas.analytics.urls")),
+    path("petugas/kejadian/", include("kamtibmas.incidents.urls")),
     path("", include("kamtibmas.reports.urls")),
     path("", include("kamtibmas.portal.urls")),
 ]

@@ -268,9 +268,9 @@ def test_scheduler_enqueues_each_slot_once_across_processes() -> None:
 
 
 @pytest.mark.django_db
-def test_scheduler_once_enqueues_both_jobs(capsys: Any) -> None:
+def test_scheduler_once_enqueues_every_job(capsys: Any) -> None:
     call_command("scheduler", "--once")
-    assert capsys.readouterr().out.strip() == "enqueued: deliver_outbox, check_sla"
+    assert capsys.readouterr().out.strip() == "enqueued: deliver_outbox, check_sla, monthly_report"
 
 
 # ------------------------------------------------------------------ serve

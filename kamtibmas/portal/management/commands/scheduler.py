@@ -1,6 +1,7 @@
 """`kamtibmas scheduler`: enqueue periodic background jobs.
 
-Every minute the outbox delivery, every five minutes the SLA check. Several schedulers may run
+Every minute the outbox delivery, every five minutes the SLA check, every hour the monthly
+report check (it builds last month's report once, on the 1st). Several schedulers may run
 (one per `kamtibmas serve`): a shared-cache key per job and time slot lets only the first one
 enqueue, and the jobs themselves are idempotent anyway.
 """
@@ -34,6 +35,8 @@ class Job:
 JOBS = (
     Job("deliver_outbox", "kamtibmas.notifications.tasks.deliver_outbox", 1),
     Job("check_sla", "kamtibmas.reports.tasks.check_sla", 5),
+    # Hourly and idempotent: stores last month's PDF report once, early on the 1st.
+    Job("monthly_report", "kamtibmas.analytics.tasks.build_monthly_report", 60),
 )
 
 
