@@ -12,7 +12,11 @@ VERBS: list[tuple[str, str, str]] = [
     ("demo", "demo", "load Balikpapan reference data and synthetic demo data (idempotent)"),
     ("geo import", "geo_import", "replace kecamatan/kelurahan boundaries from a GeoJSON file"),
     ("geo load", "geo_load", "load the built-in Balikpapan reference (units, areas, categories)"),
-    ("incidents import", "incidents_import", "import incidents from CSV files (any layout, CRS, zone)"),
+    (
+        "incidents import",
+        "incidents_import",
+        "import incidents from CSV files (any layout, CRS, zone)",
+    ),
     ("incidents export", "incidents_export", "export incidents as canonical CSV or GeoJSON"),
     ("user create", "user_create", "create a staff or resident account"),
     ("check-config", "check_config", "validate the environment and the deployment settings"),

@@ -60,7 +60,8 @@ def merge_parts(lang: str = "id") -> int:
     catalog = read(po_path(lang), lang)
     filled = 0
     for message in catalog:
-        if message.id and not _translated(message) and message.id in known:
+        needs = not _translated(message) or message.fuzzy
+        if message.id and needs and message.id in known:
             message.string = _fit_plurals(known[message.id], catalog.num_plurals)
             message.flags.discard("fuzzy")
             filled += 1

@@ -323,8 +323,21 @@ def summary_text(data: ReportData) -> str:
     return " ".join(parts)
 
 
+HEADER_CELL = ParagraphStyle(
+    "header_cell", fontName="VeraBd", fontSize=8, leading=9.5, textColor=colors.white
+)
+BODY_CELL = ParagraphStyle("body_cell", fontName="Vera", fontSize=8.5, leading=10)
+
+
+def _wrapped(rows: list[list[Any]]) -> list[list[Any]]:
+    """Headers and the first (name) column wrap instead of running into the next cell."""
+    head = [Paragraph(str(cell), HEADER_CELL) for cell in rows[0]]
+    body = [[Paragraph(str(row[0]), BODY_CELL), *row[1:]] for row in rows[1:]]
+    return [head, *body]
+
+
 def _table(rows: list[list[Any]], widths: list[float], align_right_from: int = 1) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1)
+    table = Table(_wrapped(rows), colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -356,12 +369,12 @@ def _unit_rows(data: ReportData) -> list[list[Any]]:
             "Polsek",
             "Bulan ini",
             "Bulan lalu",
-            "Perubahan",
+            "Selisih",
             "%",
-            "Bermakna",
+            "Sig.*",
             "Tahun lalu",
             "%",
-            "Bermakna",
+            "Sig.*",
         ]
     ]
     for u in data.units:
@@ -437,7 +450,8 @@ def render_pdf(data: ReportData) -> bytes:
         Paragraph("2. Kejadian per Polsek", st["h2"]),
         _table(_unit_rows(data), [4.2 * cm] + [1.55 * cm] * 8),
         Paragraph(
-            "Bermakna: uji perbandingan dua periode (compare_periods), p &lt; 0,05.", st["small"]
+            "* Sig. = bermakna secara statistik: uji binomial eksak dua periode, p &lt; 0,05.",
+            st["small"],
         ),
     ]
 
