@@ -30,3 +30,17 @@ def test_web_pages_ignore_an_english_browser_until_the_person_switches(db: Any) 
     assert "Kirim laporan" in client.get("/lapor/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/lapor/"})
     assert "Send report" in client.get("/lapor/").content.decode()
+
+
+def test_map_coordinates_in_pages_keep_a_decimal_point_in_indonesian(
+    db: Any, commander_polres: Any
+) -> None:
+    """Indonesian writes 1,5 for 1.5; coordinates handed to JavaScript must not be localised."""
+    import re
+
+    client = Client()
+    client.force_login(commander_polres)
+    page = client.get("/analisis/peta/").content.decode()
+    assert re.search(r'data-centre="-?\d+\.\d+,-?\d+\.\d+"', page), "map centre localised"
+    form = client.get("/lapor/").content.decode()
+    assert re.search(r'data-lat="-?\d+\.\d+"', form)
