@@ -348,3 +348,90 @@ def test_an_empty_selection_still_answers(commander_polres: Any) -> None:
     assert client.get("/analisis/peta/kepadatan.json").json()["empty"] is True
     Image.open(io.BytesIO(client.get("/analisis/peta/kepadatan.png").content)).verify()
     assert client.get("/analisis/").status_code == 200
+
+
+# ---- the snapshot path (kamtibmas.analytics.facts) against the SQL path -------------------------
+
+
+SNAPSHOT_FILTERS = [
+    "from=2025-11-01&to=2026-10-31",
+    "from=2026-06-01&to=2026-07-15&category=curanmor&category=theft",
+    "from=2026-01-01&to=2026-10-31&hours=22-4",
+    "from=2026-03-01&to=2026-09-30&weekday=5&weekday=6&weekday=7",
+    f"from=2025-12-01&to=2026-10-31&kelurahan={SELATAN_KELURAHAN}",
+]
+
+
+def _sql_and_snapshot(monkeypatch: Any, compute: Any) -> tuple[Any, Any]:
+    from kamtibmas.analytics import facts
+
+    monkeypatch.setattr(facts, "MIN_ROWS", 10**12)
+    by_sql = compute()
+    monkeypatch.setattr(facts, "MIN_ROWS", 0)
+    facts.forget()
+    by_snapshot = compute()
+    facts.forget()
+    return by_sql, by_snapshot
+
+
+@pytest.mark.parametrize("query", SNAPSHOT_FILTERS)
+def test_the_snapshot_gives_the_numbers_of_the_database(
+    db: Any, monkeypatch: Any, query: str
+) -> None:
+    from django.http import QueryDict
+
+    from kamtibmas.analytics import aggregates
+
+    make_incidents(250)
+    # Unlocated, week-long windows and open windows are counted like the SQL path counts them.
+    Incident.objects.bulk_create(
+        Incident(
+            dataset="balikpapan",
+            external_id=f"x-{k}",
+            category="curat",
+            occurred_from=END - timedelta(days=3 * k, hours=k),
+            occurred_to=END - timedelta(days=3 * k - 9) if k % 2 else None,
+            unit_id=Unit.objects.filter(kind="polsek").first().pk if k % 3 else None,
+            is_synthetic=True,
+        )
+        for k in range(1, 40)
+    )
+    scope = Incident.objects.all()
+    unit = Unit.objects.filter(kind="polsek").first()
+    for raw in (query, f"{query}&unit={unit.pk}"):
+        filters = queries.parse_filters(QueryDict(raw), scope)
+
+        def compute(f: Any = filters) -> Any:
+            binned = layers.selection_binned(scope, f)
+            order = np.lexsort((binned.y_m, binned.x_m))
+            series = aggregates.monthly(scope, f)
+            return (
+                aggregates.per_unit(scope, f),
+                aggregates.top_categories(scope, f, limit=100),
+                aggregates.hour_weekday_of(scope, f),
+                np.asarray(series.counts).tolist(),
+                np.column_stack([binned.x_m, binned.y_m, binned.n])[order],
+            )
+
+        sql, snapshot = _sql_and_snapshot(monkeypatch, compute)
+        assert snapshot[0] == sql[0]
+        assert snapshot[1] == sql[1]
+        np.testing.assert_allclose(snapshot[2], sql[2], rtol=1e-12, atol=1e-12)
+        assert snapshot[3] == sql[3]
+        np.testing.assert_allclose(snapshot[4], sql[4], rtol=0, atol=1e-6)
+
+
+def test_a_new_incident_makes_the_snapshot_stale(db: Any, monkeypatch: Any) -> None:
+    from kamtibmas.analytics import facts
+
+    make_incidents(50)
+    monkeypatch.setattr(facts, "MIN_ROWS", 0)
+    monkeypatch.setattr(facts, "VERSION_TTL_S", 0.0)
+    facts.forget()
+    scope = Incident.objects.all()
+    first = facts.for_scope(scope, "balikpapan")
+    assert first is not None and facts.for_scope(scope, "balikpapan") is first
+    Incident.objects.filter(pk=Incident.objects.first().pk).delete()
+    second = facts.for_scope(scope, "balikpapan")
+    assert second is not None and second is not first and second.rows == first.rows - 1
+    facts.forget()

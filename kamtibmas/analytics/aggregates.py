@@ -13,7 +13,7 @@ from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, Quer
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncMonth
 from django.utils.translation import gettext as _
 
-from kamtibmas.analytics import queries
+from kamtibmas.analytics import facts, queries
 from kamtibmas.analytics.labels import EMERGING_LABELS, category_label
 from kamtibmas.analytics.queries import Filters
 from kamtibmas.incidents.models import Incident
@@ -84,9 +84,12 @@ def unit_names() -> dict[int, str]:
 def per_unit(scope: QuerySet[Incident], filters: Filters) -> tuple[list[UnitRow], UnitRow]:
     """Counts per Polsek now, in the previous period of the same length and a year before,
     with compare_periods' significance; and the total row."""
-    now = _counts_by(queries.filtered(scope, filters), "unit_id")
-    before = _counts_by(queries.filtered(scope, filters.previous_period()), "unit_id")
-    year = _counts_by(queries.filtered(scope, filters.last_year()), "unit_id")
+    snapshot = facts.for_scope(scope, filters.dataset)
+    periods = (filters, filters.previous_period(), filters.last_year())
+    if snapshot is not None:
+        now, before, year = (snapshot.counts_by_unit(snapshot.mask(f)) for f in periods)
+    else:
+        now, before, year = (_counts_by(queries.filtered(scope, f), "unit_id") for f in periods)
     keys = sorted(set(now) | set(before) | set(year), key=lambda k: (k is None, k or 0))
     names = unit_names()
     cur = [now.get(k, 0) for k in keys]
@@ -119,14 +122,27 @@ class CategoryRow:
 def top_categories(
     scope: QuerySet[Incident], filters: Filters, limit: int = 10
 ) -> list[CategoryRow]:
-    now = _counts_by(queries.filtered(scope, filters), "category")
-    before = _counts_by(queries.filtered(scope, filters.previous_period()), "category")
+    snapshot = facts.for_scope(scope, filters.dataset)
+    periods = (filters, filters.previous_period())
+    if snapshot is not None:
+        now, before = (snapshot.counts_by_category(snapshot.mask(f)) for f in periods)
+    else:
+        now, before = (_counts_by(queries.filtered(scope, f), "category") for f in periods)
     total = sum(now.values()) or 1
     ranked = sorted(now.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     return [CategoryRow(c, category_label(c), n, before.get(c, 0), n / total) for c, n in ranked]
 
 
 # ---- hour x weekday ----------------------------------------------------------------------------
+
+
+def hour_weekday_of(scope: QuerySet[Incident], filters: Filters) -> np.ndarray:
+    """``hour_weekday`` of the selection, from the scope's snapshot when it has one."""
+    snapshot = facts.for_scope(scope, filters.dataset)
+    if snapshot is None:
+        return hour_weekday(queries.filtered(scope, filters), filters)
+    groups, week_long = snapshot.week_groups(snapshot.mask(filters))
+    return _aoristic(groups, week_long, filters)
 
 
 def hour_weekday(qs: QuerySet[Incident], filters: Filters) -> np.ndarray:
@@ -136,8 +152,6 @@ def hour_weekday(qs: QuerySet[Incident], filters: Filters) -> np.ndarray:
     group goes to ``aoristic_hour_weekday`` as windows from the middle of the start hour to the
     middle of the end hour, so the result is exact to the hour whatever the number of
     incidents. A window of a week or more covers every hour: it is spread evenly."""
-    from kamtibmas_analytics.temporal import aoristic_hour_weekday
-
     tz = filters.tz
     long = Q(occurred_to__gte=_plus_week("occurred_from"))
     end = Coalesce("occurred_to", "occurred_from")
@@ -153,9 +167,17 @@ def hour_weekday(qs: QuerySet[Incident], filters: Filters) -> np.ndarray:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    matrix = np.full((7, 24), qs.filter(long).count() / 168.0)
-    if groups:
-        g = np.array(groups, dtype=np.int64)
+    return _aoristic(np.array(groups, dtype=np.int64), qs.filter(long).count(), filters)
+
+
+def _aoristic(groups: np.ndarray, week_long: int, filters: Filters) -> np.ndarray:
+    """The matrix from (weekday, hour, end weekday, end hour, n) groups and the number of
+    windows of a week or more."""
+    from kamtibmas_analytics.temporal import aoristic_hour_weekday
+
+    matrix = np.full((7, 24), week_long / 168.0)
+    if len(groups):
+        g = groups
         start_h = (g[:, 0] - 1) * 24 + g[:, 1]
         span_h = ((g[:, 2] - 1) * 24 + g[:, 3] - start_h) % 168
         offset = queries.utc_offset_hours(filters.dataset, filters.end)
@@ -204,14 +226,21 @@ def monthly(scope: QuerySet[Incident], filters: Filters) -> Any:
 
     first, last = trend_window(filters)
     window = filters.shifted(first, _add_months(last, 1) - timedelta(days=1))
-    tz = filters.tz
-    rows = (
-        queries.filtered(scope, window)
-        .annotate(_m=TruncMonth("occurred_from", tzinfo=tz))
-        .values_list("_m")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    snapshot = facts.for_scope(scope, filters.dataset)
+    rows: Any
+    if snapshot is not None:
+        rows = [
+            (date(m // 12, m % 12 + 1, 1), n)
+            for m, n in snapshot.counts_by_month(snapshot.mask(window)).items()
+        ]
+    else:
+        rows = (
+            queries.filtered(scope, window)
+            .annotate(_m=TruncMonth("occurred_from", tzinfo=filters.tz))
+            .values_list("_m")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
     offset = queries.utc_offset_hours(filters.dataset, filters.end)
     stamps: list[np.datetime64] = []
     counts: list[int] = []

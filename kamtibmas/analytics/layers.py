@@ -169,8 +169,7 @@ def compute(scope: QuerySet[Incident], filters: Filters, bandwidth_m: float) -> 
     from kamtibmas_analytics.hotspots import gi_star_grid
     from kamtibmas_analytics.kde import kernel_density
 
-    qs = queries.filtered(scope, filters)
-    points = queries.binned(qs, filters.dataset)
+    points = selection_binned(scope, filters)
     crs = points.crs
     grid = grid_for(filters, points, DENSITY_CELL_M, 3 * bandwidth_m)
     if grid is None or points.total == 0:
@@ -200,6 +199,17 @@ def compute(scope: QuerySet[Incident], filters: Filters, bandwidth_m: float) -> 
         gi,
         mask,
     )
+
+
+def selection_binned(scope: QuerySet[Incident], filters: Filters) -> queries.Binned:
+    """The selection's located incidents per snapped cell: from the scope's snapshot when
+    it has one (``facts``), else binned by the database."""
+    from kamtibmas.analytics import facts
+
+    snapshot = facts.for_scope(scope, filters.dataset)
+    if snapshot is not None:
+        return snapshot.binned(snapshot.mask(filters))
+    return queries.binned(queries.filtered(scope, filters), filters.dataset)
 
 
 def _occupied_hull_mask(grid: Any, counts: np.ndarray) -> np.ndarray:

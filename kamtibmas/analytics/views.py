@@ -269,7 +269,7 @@ def cell_json(request: HttpRequest) -> HttpResponse:
 
 
 def _heatmap(sel: Selection) -> np.ndarray:
-    return aggregates.hour_weekday(sel.qs, sel.filters)
+    return aggregates.hour_weekday_of(sel.scope, sel.filters)
 
 
 @officer_required
