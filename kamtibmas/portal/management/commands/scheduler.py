@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -61,7 +61,8 @@ def enqueue(job: Job, slot: int) -> bool:
 
 def run_tick(now: datetime, jobs: list[Job]) -> list[str]:
     """Enqueue ``jobs`` for the minute of ``now``; a database outage skips the tick."""
-    close_old_connections()
+    if not connection.in_atomic_block:  # never drop the connection of an open transaction
+        close_old_connections()
     done: list[str] = []
     for job in jobs:
         try:
