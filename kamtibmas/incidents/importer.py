@@ -33,13 +33,16 @@ from __future__ import annotations
 
 import csv
 import logging
+import math
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.db import DatabaseCache
@@ -58,7 +61,7 @@ from kamtibmas.incidents.csvformats import (
 from kamtibmas.incidents.dbwrite import ChunkWriter
 from kamtibmas.incidents.mapping import builtin_schemes, load_builtin_mappings
 from kamtibmas.incidents.models import ImportBatch
-from kamtibmas.incidents.rows import ImportOptionsError, ParsedRow, RowError, RowParser
+from kamtibmas.incidents.rows import ImportOptionsError, RowBlock, RowError, RowParser
 
 __all__ = [
     "ImportFailed",
@@ -242,47 +245,50 @@ def preview(
 ) -> list[PreviewRow]:
     """Parse the first ``rows`` rows as the import would, without writing anything."""
     source, parser = _parser(path, options)
-    result: list[PreviewRow] = []
-    parsed: list[ParsedRow] = []
+    lines: list[int] = []
+    raw: list[list[str]] = []
     try:
         for line, values in source.rows():
-            if len(result) >= rows:
+            if len(lines) >= rows:
                 break
-            try:
-                row = parser.parse(line, values)
-            except RowError as exc:
-                result.append(PreviewRow(line, None, exc.reason))
-                continue
-            parsed.append(row)
-            result.append(PreviewRow(line, {}, None))
+            lines.append(line)
+            raw.append(values)
     finally:
         source.close()
-    bad = {row.line: err for row, err in parser.project(parsed)}
-    by_line = {row.line: row for row in parsed}
-    for item in result:
-        if item.line in bad:
-            item.values, item.error = None, bad[item.line].reason
-        elif item.line in by_line:
-            item.values = _preview_values(by_line[item.line])
-    return result
+    block, rejected = parser.parse_chunk(lines, raw)
+    rejected += parser.project(block)
+    errors = {line: err.reason for line, err in rejected}
+    shown = {line: _preview_values(block, i) for i, line in enumerate(block.lines)}
+    return [
+        PreviewRow(line, None, errors[line])
+        if line in errors
+        else PreviewRow(line, shown[line], None)
+        for line in lines
+    ]
 
 
-def _preview_values(row: ParsedRow) -> dict[str, Any]:
-    def iso(value: Any) -> str:
-        return value.isoformat() if value is not None else ""
+def _preview_values(block: RowBlock, i: int) -> dict[str, Any]:
+    def iso(value: np.datetime64) -> str:
+        if np.isnat(value):
+            return ""
+        return value.astype(datetime).replace(tzinfo=UTC).isoformat()
+
+    def coordinate(values: np.ndarray | None) -> float | None:
+        value = None if values is None else float(values[i])
+        return None if value is None or math.isnan(value) else value
 
     return {
-        "external_id": row.external_id,
-        "category": row.category,
-        "source_category": row.source_category,
-        "occurred_from": iso(row.occurred_from),
-        "occurred_to": iso(row.occurred_to),
-        "reported_at": iso(row.reported_at),
-        "lat": row.lat,
-        "lon": row.lon,
-        "lp_number": row.lp_number,
-        "premises_type": row.premises_type,
-        "modus_operandi": row.modus_operandi,
+        "external_id": block.external_id[i],
+        "category": block.category[i],
+        "source_category": block.source_category[i],
+        "occurred_from": iso(block.occurred_from[i]),
+        "occurred_to": iso(block.occurred_to[i]),
+        "reported_at": iso(block.reported_at[i]),
+        "lat": coordinate(block.lat),
+        "lon": coordinate(block.lon),
+        "lp_number": block.lp_number[i],
+        "premises_type": block.premises_type[i],
+        "modus_operandi": block.modus_operandi[i],
     }
 
 
@@ -393,53 +399,69 @@ def _import_rows(
     counts: dict[str, int],
 ) -> None:
     writer = ChunkWriter(batch, parser.options.dataset, getattr(user, "pk", None))
-    seen: set[str] = set()
-    check_duplicates = "external_id" in parser.index
-    chunk: list[ParsedRow] = []
-    raw: dict[int, list[str]] = {}
+    seen: set[str] | None = set() if "external_id" in parser.index else None
+    lines: list[int] = []
+    raw: list[list[str]] = []
     for line, values in source.rows():
-        counts["rows"] += 1
-        try:
-            row = parser.parse(line, values)
-            if check_duplicates:
-                if row.external_id in seen:
-                    raise RowError(
-                        "duplicate_id", _("The external id appears earlier in the file.")
-                    )
-                seen.add(row.external_id)
-        except RowError as exc:
-            rejections.add(line, exc, values)
-            continue
-        chunk.append(row)
-        raw[line] = values
-        if len(chunk) >= CHUNK_ROWS:
-            _flush(chunk, raw, parser, writer, rejections, counts)
+        lines.append(line)
+        raw.append(values)
+        if len(lines) >= CHUNK_ROWS:
+            _flush(lines, raw, parser, seen, writer, rejections, counts)
             publish(source.fraction(), counts["rows"])
-            chunk, raw = [], {}
-    _flush(chunk, raw, parser, writer, rejections, counts)
+            lines, raw = [], []
+    _flush(lines, raw, parser, seen, writer, rejections, counts)
+    writer.finish(counts["created"])
     publish(1.0, counts["rows"])
 
 
 def _flush(
-    chunk: list[ParsedRow],
-    raw: dict[int, list[str]],
+    lines: list[int],
+    raw: list[list[str]],
     parser: RowParser,
+    seen: set[str] | None,
     writer: ChunkWriter,
     rejections: _Rejections,
     counts: dict[str, int],
 ) -> None:
-    if not chunk:
+    """Parse, check, project and write one chunk; rejected rows go to the report."""
+    if not lines:
         return
-    bad = parser.project(chunk)
+    counts["rows"] += len(lines)
+    block, rejected = parser.parse_chunk(lines, raw)
+    if seen is not None:
+        block, duplicates = _drop_duplicates(block, seen)
+        rejected += duplicates
+    bad = parser.project(block)  # reported after the rows' own errors, as they are found
     if bad:
-        bad_lines = {row.line for row, _err in bad}
-        for row, err in bad:
-            rejections.add(row.line, err, raw[row.line])
-        chunk = [row for row in chunk if row.line not in bad_lines]
-    counts["no_location"] += sum(1 for row in chunk if row.lat is None)
-    result = writer.write(chunk)
+        bad_lines = {line for line, _err in bad}
+        block = block.take(np.array([line not in bad_lines for line in block.lines], bool))
+    if rejected or bad:
+        by_line = dict(zip(lines, raw, strict=True))
+        for line, err in [*sorted(rejected, key=lambda item: item[0]), *bad]:
+            rejections.add(line, err, by_line[line])
+    assert block.lat is not None
+    counts["no_location"] += int(np.isnan(block.lat).sum())
+    result = writer.write(block)
     counts["created"] += result.created
     counts["updated"] += result.updated
+
+
+def _drop_duplicates(
+    block: RowBlock, seen: set[str]
+) -> tuple[RowBlock, list[tuple[int, RowError]]]:
+    """Rejects an external id that appeared earlier in the file (in an accepted row)."""
+    ids = block.external_id
+    fresh = set(ids)
+    if len(fresh) == len(ids) and seen.isdisjoint(fresh):
+        seen |= fresh
+        return block, []
+    keep: list[bool] = []
+    for external_id in ids:
+        keep.append(external_id not in seen)
+        seen.add(external_id)
+    error = RowError("duplicate_id", _("The external id appears earlier in the file."))
+    duplicates = [(line, error) for line, k in zip(block.lines, keep, strict=True) if not k]
+    return block.take(np.array(keep, dtype=bool)), duplicates
 
 
 def _store_counts(

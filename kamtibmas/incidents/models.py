@@ -34,8 +34,9 @@ class ImportBatch(models.Model):
     progress = models.FloatField(default=0.0)
     rejected = models.JSONField(_("rejected rows (first ones)"), default=list, blank=True)
     error = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -51,8 +52,12 @@ class CategoryMapping(models.Model):
 
     scheme = models.SlugField(_("scheme"), max_length=40)
     external = models.CharField(_("category in that scheme"), max_length=120)
-    code = models.CharField(_("offence code"), max_length=40, blank=True,
-                            help_text=_("Empty: rows of this category are rejected"))
+    code = models.CharField(
+        _("offence code"),
+        max_length=40,
+        blank=True,
+        help_text=_("Empty: rows of this category are rejected"),
+    )
 
     class Meta:
         ordering = ["scheme", "external"]
@@ -70,10 +75,12 @@ class Incident(models.Model):
         SOLVED = "solved", _("Solved")
         CLOSED = "closed", _("Closed")
 
-    dataset = models.SlugField(_("dataset"), max_length=40, default=BALIKPAPAN, db_index=True)
+    # Indexes are few on purpose: each one slows a million-row import (docs/import.md). dataset,
+    # unit and category alone are served by the composite indexes that start with them.
+    dataset = models.SlugField(_("dataset"), max_length=40, default=BALIKPAPAN, db_index=False)
     lp_number = models.CharField(_("LP number"), max_length=60, blank=True)
     external_id = models.CharField(_("external id"), max_length=80, null=True, blank=True)
-    category = models.CharField(_("offence category"), max_length=40, db_index=True)
+    category = models.CharField(_("offence category"), max_length=40)
     source_category = models.CharField(_("category in the source"), max_length=120, blank=True)
     occurred_from = models.DateTimeField(_("occurred from"), null=True, blank=True)
     occurred_to = models.DateTimeField(_("occurred to"), null=True, blank=True)
@@ -81,24 +88,40 @@ class Incident(models.Model):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     location_accuracy_m = models.FloatField(_("location accuracy (m)"), null=True, blank=True)
-    kelurahan = models.ForeignKey("geo.Kelurahan", on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="incidents",
-                                  verbose_name=_("kelurahan"))
+    kelurahan = models.ForeignKey(
+        "geo.Kelurahan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        verbose_name=_("kelurahan"),
+    )
     kelurahan_code = models.CharField(max_length=16, blank=True, db_index=True)
-    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="incidents", verbose_name=_("Polsek"))
+    unit = models.ForeignKey(
+        "geo.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        verbose_name=_("Polsek"),
+        db_index=False,
+    )
     premises_type = models.CharField(_("premises type"), max_length=80, blank=True)
     modus_operandi = models.CharField(_("modus operandi"), max_length=300, blank=True)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
-                              default=Status.OPEN)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
     victims_count = models.PositiveIntegerField(_("victims"), null=True, blank=True)
     suspects_count = models.PositiveIntegerField(_("suspects"), null=True, blank=True)
-    value_lost = models.DecimalField(_("value lost (Rp)"), max_digits=16, decimal_places=0,
-                                     null=True, blank=True)
-    source_report = models.OneToOneField("reports.Report", on_delete=models.SET_NULL, null=True,
-                                         blank=True, related_name="incident")
-    import_batch = models.ForeignKey(ImportBatch, on_delete=models.SET_NULL, null=True,
-                                     blank=True, related_name="incidents")
+    value_lost = models.DecimalField(
+        _("value lost (Rp)"), max_digits=16, decimal_places=0, null=True, blank=True
+    )
+    source_report = models.OneToOneField(
+        "reports.Report", on_delete=models.SET_NULL, null=True, blank=True, related_name="incident"
+    )
+    import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
+    )
     description = models.TextField(_("description"), blank=True)
     is_synthetic = models.BooleanField(_("synthetic (demo)"), default=False)
     version = models.PositiveIntegerField(default=1)
@@ -110,14 +133,14 @@ class Incident(models.Model):
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
         constraints = [
-            models.UniqueConstraint(fields=["dataset", "external_id"],
-                                    name="unique_external_id_per_dataset")
+            models.UniqueConstraint(
+                fields=["dataset", "external_id"], name="unique_external_id_per_dataset"
+            )
         ]
         indexes = [
             models.Index(fields=["dataset", "occurred_from"]),
             models.Index(fields=["dataset", "category", "occurred_from"]),
             models.Index(fields=["unit", "occurred_from"]),
-            models.Index(fields=["lat", "lon"]),
         ]
 
     def __str__(self) -> str:
@@ -133,8 +156,9 @@ class IncidentEvent(AppendOnlyModel):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                              blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     action = models.CharField(max_length=16)  # created, changed, imported
     field = models.CharField(max_length=40, blank=True)
     old_value = models.TextField(blank=True)

@@ -21,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from itertools import compress
 from typing import Any
 
 import numpy as np
@@ -72,8 +73,6 @@ class ParsedRow:
     lp_number: str
     premises_type: str
     modus_operandi: str
-    lat: float | None = None
-    lon: float | None = None
 
 
 class RowParser:
@@ -313,44 +312,272 @@ class RowParser:
         return x, y
 
     # -- a chunk --------------------------------------------------------------------------
-    def project(self, rows: list[ParsedRow]) -> list[tuple[ParsedRow, RowError]]:
-        """Fill lat/lon of the rows (vectorised); returns the rows whose place is invalid."""
-        if not rows:
-            return []
-        cx = np.fromiter((r.cx for r in rows), dtype=np.float64, count=len(rows))
-        cy = np.fromiter((r.cy for r in rows), dtype=np.float64, count=len(rows))
-        if self.transformer is not None:
+    def parse_chunk(
+        self, lines: list[int], rows: list[list[str]]
+    ) -> tuple[RowBlock, list[tuple[int, RowError]]]:
+        """The rows as columns, and the rejected ones (line, error), with the same rules and
+        reasons as ``parse``. Column by column where it can (no per-row objects); a chunk with a
+        time or coordinate it cannot read that way is parsed row by row."""
+        width = self.width
+        if any(len(values) < width for values in rows):
+            rows = [v + [""] * (width - len(v)) if len(v) < width else v for v in rows]
+        try:
+            return self._parse_columns(lines, rows)
+        except _RowByRow:
+            return self._parse_rows(lines, rows)
+
+    def _parse_rows(
+        self, lines: list[int], rows: list[list[str]]
+    ) -> tuple[RowBlock, list[tuple[int, RowError]]]:
+        parsed: list[ParsedRow] = []
+        rejected: list[tuple[int, RowError]] = []
+        for line, values in zip(lines, rows, strict=True):
+            try:
+                parsed.append(self.parse(line, values))
+            except RowError as exc:
+                rejected.append((line, exc))
+        return RowBlock.from_rows(parsed), rejected
+
+    def _parse_columns(
+        self, lines: list[int], rows: list[list[str]]
+    ) -> tuple[RowBlock, list[tuple[int, RowError]]]:
+        n = len(rows)
+        columns = list(zip(*rows, strict=False)) if rows else []
+
+        def texts(p: int) -> list[str]:
+            return [v.strip() for v in columns[p]] if p >= 0 else [""] * n
+
+        errors: dict[int, RowError] = {}  # row position -> first error, in parse's order
+        raw_ids = texts(self.p_id)
+        if self.p_id >= 0:
+            prefix = self.options.id_prefix
+            ids = [prefix + v for v in raw_ids]
+            for i, (raw, value) in enumerate(zip(raw_ids, ids, strict=True)):
+                if not raw:
+                    errors[i] = RowError("missing_id", _("The external id is empty."))
+                elif len(value) > MAX_ID:
+                    errors[i] = RowError(
+                        "bad_id", _("The external id is longer than 80 characters.")
+                    )
+        else:
+            ids = []  # derived at the end: the counter must not run twice for a chunk
+        sources = texts(self.p_cat)
+        codes = self._codes(sources)
+        for i, code in enumerate(codes):
+            if code is None and i not in errors:
+                errors[i] = RowError(
+                    "unknown_category",
+                    _("Unknown category %(value)r.") % {"value": sources[i][:60]},
+                )
+        start = self._column_times(texts(self.p_from), "from", errors, required=True)
+        end = self._column_times(texts(self.p_to), "to", errors)
+        reported = self._column_times(texts(self.p_rep), "rep", errors)
+        for i in np.flatnonzero(end < start).tolist():  # NaT compares False
+            errors.setdefault(i, RowError("bad_window", _("occurred_to is before occurred_from.")))
+        x, y = self._column_coordinates(texts(self.p_x), texts(self.p_y), errors)
+        if self.p_id < 0:
+            ids = [self._external_id(values) for values in rows]
+        block = RowBlock(
+            lines,
+            ids,
+            [c or "" for c in codes],
+            [v[:120] for v in sources],
+            start,
+            end,
+            reported,
+            x,
+            y,
+            [v[:60] for v in texts(self.p_lp)],
+            [v[:80] for v in texts(self.p_premises)],
+            [v[:300] for v in texts(self.p_modus)],
+        )
+        if not errors:
+            return block, []
+        keep = np.ones(n, dtype=bool)
+        keep[list(errors)] = False
+        rejected = [(lines[i], errors[i]) for i in sorted(errors)]
+        return block.take(keep), rejected
+
+    def _codes(self, sources: list[str]) -> list[str | None]:
+        table: dict[str, str | None] = {}
+        for value in set(sources):
+            try:
+                table[value] = self.resolver(value)
+            except UnknownCategory:
+                table[value] = None
+        return [table[v] for v in sources]
+
+    def _column_times(
+        self, texts: list[str], key: str, errors: dict[int, RowError], *, required: bool = False
+    ) -> np.ndarray:
+        """UTC datetime64[us] of a time column ('' -> NaT). A value that does not read, or a
+        time column that is not a plain one (``occurred_from`` falling back to date columns),
+        sends the chunk row by row."""
+        n = len(texts)
+        if required and (self.p_from < 0 or not all(texts)):
+            raise _RowByRow
+        if not any(texts):
+            return np.full(n, np.datetime64("NaT", "us"))
+        parser = self._ts[key]
+        if parser.iso is None:  # lock the column's format on its first row that is parsed
+            first = next((t for i, t in enumerate(texts) if t and i not in errors), None)
+            if first is None:
+                raise _RowByRow
+            try:
+                parser(first)
+            except ValueError:
+                raise _RowByRow from None
+        read = datetime.fromisoformat if parser.iso else parser
+        tz = self.tz
+        try:
+            stamps = [
+                math.nan
+                if not t
+                else (
+                    d.timestamp()
+                    if (d := read(t)).tzinfo is not None
+                    else to_utc(d, tz).timestamp()
+                )
+                for t in texts
+            ]
+        except (ValueError, TypeError, OverflowError):
+            raise _RowByRow from None
+        seconds = np.array(stamps, dtype=np.float64)
+        if np.any(np.abs(seconds) >= EXACT_SECONDS):  # float microseconds are exact below
+            raise _RowByRow
+        micros = np.rint(seconds * 1e6)
+        result = np.full(n, np.datetime64("NaT", "us"))
+        given = ~np.isnan(micros)
+        result[given] = micros[given].astype(np.int64).astype("datetime64[us]")
+        return result
+
+    def _column_coordinates(
+        self, tx: list[str], ty: list[str], errors: dict[int, RowError]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n = len(tx)
+        if self.p_x < 0:
+            return np.full(n, math.nan), np.full(n, math.nan)
+        nan = math.nan
+        present = [bool(a or b) for a, b in zip(tx, ty, strict=True)]
+        try:
+            x = np.array([float(a) if p else nan for a, p in zip(tx, present, strict=True)])
+            y = np.array([float(b) if p else nan for b, p in zip(ty, present, strict=True)])
+        except ValueError:
+            raise _RowByRow from None
+        given = np.array(present, dtype=bool)
+        if not (np.isfinite(x[given]).all() and np.isfinite(y[given]).all()):
+            raise _RowByRow  # "nan", "inf": the row-by-row rules give the reason
+        withheld = (x == 0.0) & (y == 0.0)
+        x[withheld] = nan
+        y[withheld] = nan
+        return x, y
+
+    def project(self, block: RowBlock) -> list[tuple[int, RowError]]:
+        """Fill the block's lat/lon (vectorised); returns (line, error) of the rows whose place
+        is invalid (the caller drops them with ``block.take``)."""
+        cx, cy = block.x, block.y
+        if self.transformer is not None and len(cx):
             lon, lat = self.transformer.transform(cx, cy)
             lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
         else:
-            lon, lat = cx, cy
+            lon, lat = cx.copy(), cy.copy()
         given = ~(np.isnan(cx) | np.isnan(cy))
         with np.errstate(invalid="ignore"):
             ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
-        bad: list[tuple[ParsedRow, RowError]] = []
-        lat_list, lon_list, ok_list, given_list = (
-            lat.tolist(),
-            lon.tolist(),
-            ok.tolist(),
-            given.tolist(),
+        lat[~given], lon[~given] = np.nan, np.nan
+        block.lat, block.lon = lat, lon
+        bad = np.flatnonzero(given & ~ok)
+        if not len(bad):
+            return []
+        error = RowError(
+            "bad_coordinates",
+            _("Coordinates outside -90..90 / -180..180 after conversion from %(crs)s.")
+            % {"crs": self.options.crs},
         )
-        for i, row in enumerate(rows):
-            if not given_list[i]:
-                continue
-            if not ok_list[i]:
-                bad.append(
-                    (
-                        row,
-                        RowError(
-                            "bad_coordinates",
-                            _(
-                                "Coordinates outside -90..90 / -180..180 after conversion "
-                                "from %(crs)s."
-                            )
-                            % {"crs": self.options.crs},
-                        ),
-                    )
-                )
-                continue
-            row.lat, row.lon = lat_list[i], lon_list[i]
-        return bad
+        return [(block.lines[i], error) for i in bad.tolist()]
+
+
+class _RowByRow(Exception):
+    """The column-wise parse cannot decide a value of this chunk: parse it row by row."""
+
+
+EXACT_SECONDS = 4e9  # |timestamp| below this (1843..2096): float seconds keep exact microseconds
+NAT = np.datetime64("NaT", "us")
+
+
+def _utc64(value: datetime | None) -> np.datetime64:
+    if value is None:
+        return NAT
+    return np.datetime64(value.astimezone(UTC).replace(tzinfo=None), "us")
+
+
+@dataclass(slots=True)
+class RowBlock:
+    """Accepted rows of a chunk, column by column. Times are UTC ``datetime64[us]`` (NaT: none);
+    ``x``/``y`` are in the source CRS (NaN: no location); ``lat``/``lon`` are set by
+    ``RowParser.project``."""
+
+    lines: list[int]
+    external_id: list[str]
+    category: list[str]
+    source_category: list[str]
+    occurred_from: np.ndarray
+    occurred_to: np.ndarray
+    reported_at: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    lp_number: list[str]
+    premises_type: list[str]
+    modus_operandi: list[str]
+    lat: np.ndarray | None = None
+    lon: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @classmethod
+    def from_rows(cls, rows: list[ParsedRow]) -> RowBlock:
+        def times(name: str) -> np.ndarray:
+            return np.array([_utc64(getattr(r, name)) for r in rows], dtype="datetime64[us]")
+
+        return cls(
+            [r.line for r in rows],
+            [r.external_id for r in rows],
+            [r.category for r in rows],
+            [r.source_category for r in rows],
+            times("occurred_from"),
+            times("occurred_to"),
+            times("reported_at"),
+            np.array([r.cx for r in rows], dtype=np.float64),
+            np.array([r.cy for r in rows], dtype=np.float64),
+            [r.lp_number for r in rows],
+            [r.premises_type for r in rows],
+            [r.modus_operandi for r in rows],
+        )
+
+    def take(self, keep: np.ndarray) -> RowBlock:
+        """The rows where ``keep`` (a boolean array) is true."""
+        flags = keep.tolist()
+
+        def pick(values: list[Any]) -> list[Any]:
+            return list(compress(values, flags))
+
+        def arr(values: np.ndarray | None) -> np.ndarray | None:
+            return None if values is None else values[keep]
+
+        return RowBlock(
+            pick(self.lines),
+            pick(self.external_id),
+            pick(self.category),
+            pick(self.source_category),
+            self.occurred_from[keep],
+            self.occurred_to[keep],
+            self.reported_at[keep],
+            self.x[keep],
+            self.y[keep],
+            pick(self.lp_number),
+            pick(self.premises_type),
+            pick(self.modus_operandi),
+            arr(self.lat),
+            arr(self.lon),
+        )

@@ -63,6 +63,12 @@ class TimestampParser:
         self.fmt = fmt
         self._locked: str | None = fmt
 
+    @property
+    def iso(self) -> bool | None:
+        """True once the column reads as ISO 8601, False for a ``strptime`` format, None while
+        undecided."""
+        return None if self._locked is None else self._locked == ISO
+
     def __call__(self, text: str) -> datetime:
         text = text.strip()
         if self._locked in (None, ISO):
