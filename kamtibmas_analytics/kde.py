@@ -35,11 +35,11 @@ __all__ = ["KernelDensity", "bandwidth_rule", "kernel_density"]
 
 FloatArray = NDArray[np.float64]
 Kernel = Literal["gaussian", "quartic"]
-Binning = Literal["linear", "simple"]
+Binning = Literal["auto", "linear", "simple"]
 BandwidthRule = Literal["scott", "silverman"]
 
 KERNELS: tuple[str, ...] = ("gaussian", "quartic")
-BINNINGS: tuple[str, ...] = ("linear", "simple")
+BINNINGS: tuple[str, ...] = ("auto", "linear", "simple")
 RULES: tuple[str, ...] = ("scott", "silverman")
 
 #: The Gaussian kernel is cut at this many standard deviations (mass beyond: 2e-9 per axis).
@@ -293,7 +293,7 @@ def kernel_density(
     bandwidth_m: float | str,
     kernel: Kernel = "gaussian",
     weights: ArrayLike | None = None,
-    binning: Binning = "linear",
+    binning: Binning = "auto",
 ) -> FloatArray:
     """Kernel density surface in expected events per cell, shape ``grid.shape``.
 
@@ -312,11 +312,14 @@ def kernel_density(
         ``"quartic"``: the biweight ``3 / (pi h**2) * (1 - d**2 / h**2)**2`` for ``d < h``.
     weights : array_like, optional
         Non-negative weight per event (e.g. aoristic fractions); the surface sums the weights.
-    binning : {"linear", "simple"}
-        ``"linear"`` (default) shares each point between the four nearest cell centres, which
-        keeps its mean position exact: the error against the exact surface is second order in
-        ``cell_m / bandwidth_m``. ``"simple"`` moves each point to its cell's centre: about
-        twice as fast, first order error per point (it averages out over many points).
+    binning : {"auto", "linear", "simple"}
+        ``"auto"`` (default) bins simply when there are at least as many points as grid cells
+        (dense data, where simple binning is as accurate: see benchmarks/RESULTS.md) and
+        linearly otherwise. ``"linear"`` shares each point between the four nearest cell
+        centres, which keeps its mean position exact: the error against the exact surface is
+        second order in ``cell_m / bandwidth_m``. ``"simple"`` moves each point to its cell's
+        centre: about twice as fast, first order error per point (it averages out over many
+        points).
 
     Returns
     -------
@@ -363,6 +366,8 @@ def _surface(
     kernel: Kernel,
     binning: Binning,
 ) -> FloatArray:
+    if binning == "auto":
+        binning = "simple" if x.size >= grid.nx * grid.ny else "linear"
     h_cells = bandwidth_m / grid.cell_m
     if kernel == "gaussian":
         k1 = _gaussian_cell_masses(h_cells)
@@ -439,7 +444,7 @@ class KernelDensity:
         kernel: Kernel = "gaussian",
         cell_m: float | None = None,
         margin_bandwidths: float = 3.0,
-        binning: Binning = "linear",
+        binning: Binning = "auto",
     ) -> None:
         self.bandwidth_m = bandwidth_m
         self.kernel = kernel
