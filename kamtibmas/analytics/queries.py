@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from kamtibmas.analytics.labels import CATEGORY_LABELS
 from kamtibmas.incidents.models import BALIKPAPAN, Incident
+from kamtibmas.incidents.scoping import incidents_for as scoped_incidents
 
 BALIKPAPAN_CRS = "EPSG:32750"  # UTM 50S
 DEFAULT_TZ = "Asia/Makassar"  # WITA, UTC+8
@@ -46,31 +47,8 @@ _HOURS = re.compile(r"^\s*(\d{1,2})\s*-\s*(\d{1,2})\s*$")
 
 
 def incidents_for(user: Any) -> QuerySet[Incident]:
-    """The incidents the user may analyse (``kamtibmas.incidents.scoping`` when present)."""
-    try:
-        from kamtibmas.incidents.scoping import incidents_for as scoped
-    except ImportError:
-        return _fallback_scope(user)
-    return scoped(user)
-
-
-def _fallback_scope(user: Any) -> QuerySet[Incident]:
-    """Until incidents scoping lands: Polres all datasets, Polsek its unit's Balikpapan incidents,
-    a Bhabinkamtibmas their kelurahan, everyone else nothing."""
-    from kamtibmas.accounts import roles
-    from kamtibmas.reports.scoping import sees_all
-
-    qs = Incident.objects.all()
-    if sees_all(user):
-        return qs
-    if not getattr(user, "is_authenticated", False) or not user.is_officer:
-        return qs.none()
-    qs = qs.filter(dataset=BALIKPAPAN)
-    if user.role_codes() == {roles.COMMUNITY_OFFICER}:
-        codes = list(user.kelurahan.values_list("code", flat=True))
-        if codes:
-            return qs.filter(kelurahan_code__in=codes)
-    return qs.filter(unit_id__in=user.unit.descendant_ids())
+    """The incidents the user may analyse: the same scoping as the incident pages."""
+    return scoped_incidents(user)
 
 
 # ---- datasets: time zone and projection -----------------------------------------------------

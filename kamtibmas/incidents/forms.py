@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from kamtibmas.forms_common import check_time_window
 from kamtibmas.geo.models import Kelurahan
 from kamtibmas.incidents import filters, services
 from kamtibmas.incidents.models import BALIKPAPAN, CategoryMapping, Incident
@@ -240,14 +241,7 @@ class IncidentForm(forms.Form):
         return data
 
     def _check_times(self, data: dict[str, Any]) -> None:
-        start, end = data.get("occurred_from"), data.get("occurred_to")
-        now = timezone.now()
-        if start is not None and start > now:
-            self.add_error("occurred_from", gettext("The time cannot be in the future."))
-        if end is not None and start is None:
-            self.add_error("occurred_from", gettext("Give the start of the time window."))
-        elif end is not None and start is not None and end < start:
-            self.add_error("occurred_to", gettext("The end of the window is before its start."))
+        check_time_window(self, data)
 
     def _point_changed(self) -> bool:
         return self.incident is None or bool({"lat", "lon", "dataset"} & set(self.changed_data))

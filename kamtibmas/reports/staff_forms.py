@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kamtibmas.accounts import roles
+from kamtibmas.forms_common import check_time_window
 from kamtibmas.geo import lookup
 from kamtibmas.geo.models import Kelurahan, Unit
 from kamtibmas.reports import codes, queries
@@ -303,14 +304,7 @@ class EditForm(VersionedForm):
         return data
 
     def _check_times(self, data: dict[str, Any]) -> None:
-        start, end = data.get("occurred_from"), data.get("occurred_to")
-        now = timezone.now()
-        if start is not None and start > now:
-            self.add_error("occurred_from", gettext("The time cannot be in the future."))
-        if end is not None and start is None:
-            self.add_error("occurred_from", gettext("Give the start of the time window."))
-        elif end is not None and start is not None and end < start:
-            self.add_error("occurred_to", gettext("The end of the window is before its start."))
+        check_time_window(self, data)
 
     def _check_point(self, data: dict[str, Any]) -> None:
         if not {"lat", "lon"} & set(self.changed_data):
