@@ -180,3 +180,38 @@ def live_reference() -> Iterator[None]:
 
     load_reference()
     yield
+
+
+# ---- real browser (Playwright driving Debian chromium) ------------------------------------
+
+CHROMIUM = os.environ.get("KAMTIBMAS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _require_browser() -> None:
+    if os.path.exists(CHROMIUM):
+        return
+    if os.environ.get("CI") == "true" or os.environ.get("KAMTIBMAS_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"chromium not found at {CHROMIUM}: browser tests must run here")
+    pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    _require_browser()
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

@@ -48,6 +48,7 @@ MATRIX: dict[str, tuple[str, tuple[int, int, int, int]]] = {
         "/petugas/kejadian/impor/{batch}/status.json",
         (302, 403, 403, 403),
     ),
+    "incidents:import_confirm": ("/petugas/kejadian/impor/{batch}/jalankan/", (302, 403, 403, 403)),
     "accounts:login": ("/akun/masuk/", (200, 302, 302, 302)),
     "accounts:logout": ("/akun/keluar/", (405, 405, 405, 405)),
     "accounts:audit_log": ("/akun/audit/", (302, 403, 403, 403)),

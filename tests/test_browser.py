@@ -7,8 +7,6 @@ page shows it; an officer of another Polsek cannot see it.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,38 +18,6 @@ from kamtibmas.reports.models import Report, Status
 from tests.conftest import SELATAN_KELURAHAN, make_user, png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("KAMTIBMAS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _require_browser() -> None:
-    if os.path.exists(CHROMIUM):
-        return
-    if os.environ.get("CI") == "true" or os.environ.get("KAMTIBMAS_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"chromium not found at {CHROMIUM}: browser tests must run here")
-    pytest.skip(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    _require_browser()
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def _page(browser: Any, base_url: str) -> Any:

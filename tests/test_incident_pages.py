@@ -550,3 +550,20 @@ def test_a_known_foreign_layout_is_not_offered_as_balikpapan(
     client = login(analyst_polres)
     page = client.get(upload(client)["Location"])
     assert page.context["form"]["dataset"].value() == "chicago"
+
+
+def test_it_runs_a_dry_run_for_real_only_once_it_finished(
+    client: Any, commander_polres: Any, tmp_path: Any
+) -> None:
+    from kamtibmas.incidents.models import ImportBatch
+
+    source = tmp_path / "x.csv"
+    source.write_text("external_id,category,occurred_from,occurred_to,lat,lon\n")
+    pending = ImportBatch.objects.create(
+        file_name="x.csv",
+        state=ImportBatch.State.PENDING,
+        options={"dry_run": True, "source_path": str(source)},
+    )
+    client.force_login(commander_polres)
+    response = client.post(f"/petugas/kejadian/impor/{pending.pk}/jalankan/")
+    assert response.status_code == 302 and ImportBatch.objects.count() == 1

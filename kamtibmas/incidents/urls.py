@@ -15,4 +15,5 @@ urlpatterns = [
     path("impor/berkas/<str:token>/", views_import.mapping, name="import_mapping"),
     path("impor/<int:pk>/", views_import.batch_page, name="import_batch"),
     path("impor/<int:pk>/status.json", views_import.batch_status, name="import_status"),
+    path("impor/<int:pk>/jalankan/", views_import.batch_confirm, name="import_confirm"),
 ]

@@ -400,3 +400,19 @@ def batch_status(request: HttpRequest, pk: int) -> JsonResponse:
     response = JsonResponse(status_data(_batch(request, pk)))
     response["Cache-Control"] = "no-store"
     return response
+
+
+@importer_required
+@require_http_methods(["POST"])
+def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """After a dry run: the same file and options, this time saved."""
+    dry = _batch(request, pk)
+    source = Path(str(dry.options.get("source_path", "")))
+    if dry.state != ImportBatch.State.DRY_RUN or not source.is_file():
+        messages.error(request, _("Only a finished dry run whose file is still there can be run."))
+        return redirect("incidents:import_batch", pk=dry.pk)
+    from kamtibmas.incidents.importer import ImportOptions
+
+    options = ImportOptions.from_json({**dry.options, "dry_run": False})
+    batch = _start(request, _importer(), source, options)
+    return redirect("incidents:import_batch", pk=batch.pk)
