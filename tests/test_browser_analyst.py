@@ -61,6 +61,7 @@ def test_analyst_imports_a_city_and_sees_its_hot_spots(
     page.goto(f"{base}/analisis/peta/?{filters}")
     page.wait_for_selector("img.leaflet-image-layer", state="attached")  # density overlay
     page.wait_for_selector(".leaflet-marker-icon, .leaflet-interactive", state="attached")
+    page.wait_for_load_state("networkidle")  # let the map's layer requests finish
 
     page.goto(f"{base}/analisis/?{filters}")
     page.wait_for_selector("text=0-100 m", timeout=60_000)  # the Knox table, loaded by HTMX

@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse
 
 class IdleSessionTimeoutMiddleware:
     KEY = "last_seen"
+    # The stamp is refreshed at most once a minute, so most requests do not write the session.
+    REFRESH_SECONDS = 60
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -22,6 +24,6 @@ class IdleSessionTimeoutMiddleware:
             last = request.session.get(self.KEY)
             if last is not None and now - int(last) > settings.SESSION_IDLE_MINUTES * 60:
                 logout(request)
-            else:
+            elif last is None or now - int(last) >= self.REFRESH_SECONDS:
                 request.session[self.KEY] = now
         return self.get_response(request)
