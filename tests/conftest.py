@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 from django.utils import timezone
 from PIL import Image
 
@@ -166,6 +168,19 @@ def make_report(db: Any) -> Any:
         return intake.submit(draft(**overrides), photos)
 
     return factory
+
+
+class _SerialWSGIServer(WSGIServer):
+    """One request at a time: the live server's threads would otherwise share the test's single
+    in-memory SQLite connection, and concurrent requests (a map loading its layers) can then
+    lock each other. Django sends ``Connection: close`` from a non-threaded server."""
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override
+
+
+LiveServerThread.server_class = _SerialWSGIServer
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
