@@ -9,6 +9,19 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 
+class FilterNoticesMixin:
+    """For filter forms: a bad value is ignored, with one translated notice per field."""
+
+    def notices(self) -> list[str]:
+        form: Any = self
+        form.is_valid()
+        return [
+            gettext("The filter “%(name)s” had an invalid value and was ignored.")
+            % {"name": form.fields[name].label}
+            for name in form.errors
+        ]
+
+
 def check_time_window(form: forms.Form, data: dict[str, Any]) -> None:
     """``occurred_from`` .. ``occurred_to``: not in the future, and the end after the start."""
     start, end = data.get("occurred_from"), data.get("occurred_to")

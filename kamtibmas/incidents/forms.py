@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from kamtibmas.forms_common import check_time_window
+from kamtibmas.forms_common import FilterNoticesMixin, check_time_window
 from kamtibmas.geo.models import Kelurahan
 from kamtibmas.incidents import filters, services
 from kamtibmas.incidents.models import BALIKPAPAN, CategoryMapping, Incident
@@ -47,7 +47,7 @@ def dataset_choices() -> list[tuple[str, str]]:
 # ---- list filters --------------------------------------------------------------------------
 
 
-class IncidentFilterForm(forms.Form):
+class IncidentFilterForm(FilterNoticesMixin, forms.Form):
     """GET filters of the list. Invalid values are dropped, each with a notice."""
 
     q = forms.CharField(
@@ -122,15 +122,6 @@ class IncidentFilterForm(forms.Form):
             q=(data.get("q") or "").strip(),
             sort=data.get("sort") or "newest",
         )
-
-    def notices(self) -> list[str]:
-        """One translated notice per ignored filter."""
-        self.is_valid()
-        return [
-            gettext("The filter “%(name)s” had an invalid value and was ignored.")
-            % {"name": self.fields[name].label}
-            for name in self.errors
-        ]
 
 
 # ---- create and edit -----------------------------------------------------------------------

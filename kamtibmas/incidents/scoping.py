@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from kamtibmas.accounts import roles
 from kamtibmas.incidents.models import BALIKPAPAN, ImportBatch, Incident
-from kamtibmas.reports.scoping import sees_all
+from kamtibmas.reports.scoping import scope_to_officer, sees_all
 
 # Who may create and edit incident records (within their scope): the desk (SPKT) records a
 # verified offence, investigators keep the case facts current, analysts clean the data,
@@ -31,14 +31,7 @@ def incidents_for(user: Any) -> QuerySet[Incident]:
     qs = Incident.objects.all()
     if sees_all(user):
         return qs
-    if not getattr(user, "is_authenticated", False) or not user.is_officer:
-        return qs.none()
-    qs = qs.filter(dataset=BALIKPAPAN)
-    if user.role_codes() == {roles.COMMUNITY_OFFICER}:
-        kelurahan_ids = list(user.kelurahan.values_list("pk", flat=True))
-        if kelurahan_ids:
-            return qs.filter(kelurahan_id__in=kelurahan_ids)
-    return qs.filter(unit_id__in=user.unit.descendant_ids())
+    return scope_to_officer(qs.filter(dataset=BALIKPAPAN), user, unit_field="unit_id")
 
 
 def can_view(user: Any, incident: Incident) -> bool:

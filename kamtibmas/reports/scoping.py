@@ -22,19 +22,26 @@ def sees_all(user: Any) -> bool:
     return bool(user.is_officer and user.unit.kind in POLRES_LEVEL)
 
 
-def reports_for(user: Any) -> QuerySet[Report]:
-    """Reports visible to the user: Polres all, a Polsek its own, a Bhabinkamtibmas their
-    kelurahan; residents and the public none (they use their tracking code)."""
-    qs = Report.objects.all()
-    if sees_all(user):
-        return qs
+def scope_to_officer(qs: QuerySet[Any], user: Any, *, unit_field: str) -> QuerySet[Any]:
+    """The unit rule shared by reports and incidents, for a user who does not see all: an
+    officer sees the rows of their unit and the units below it (``unit_field``), a
+    Bhabinkamtibmas the rows of their kelurahan; residents and the public nothing."""
     if not getattr(user, "is_authenticated", False) or not user.is_officer:
         return qs.none()
     if user.role_codes() == {roles.COMMUNITY_OFFICER}:
         kelurahan_ids = list(user.kelurahan.values_list("pk", flat=True))
         if kelurahan_ids:
             return qs.filter(kelurahan_id__in=kelurahan_ids)
-    return qs.filter(assigned_unit_id__in=user.unit.descendant_ids())
+    return qs.filter(**{f"{unit_field}__in": user.unit.descendant_ids()})
+
+
+def reports_for(user: Any) -> QuerySet[Report]:
+    """Reports visible to the user: Polres all, a Polsek its own, a Bhabinkamtibmas their
+    kelurahan; residents and the public none (they use their tracking code)."""
+    qs = Report.objects.all()
+    if sees_all(user):
+        return qs
+    return scope_to_officer(qs, user, unit_field="assigned_unit_id")
 
 
 def can_view(user: Any, report: Report) -> bool:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kamtibmas.accounts import roles
-from kamtibmas.forms_common import check_time_window
+from kamtibmas.forms_common import FilterNoticesMixin, check_time_window
 from kamtibmas.geo import lookup
 from kamtibmas.geo.models import Kelurahan, Unit
 from kamtibmas.reports import codes, queries
@@ -63,7 +63,7 @@ def _blank(label: Any) -> list[tuple[str, Any]]:
     return [("", label)]
 
 
-class InboxFilterForm(forms.Form):
+class InboxFilterForm(FilterNoticesMixin, forms.Form):
     """GET filters of the inbox. Invalid values are dropped, each with a notice."""
 
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
@@ -123,15 +123,6 @@ class InboxFilterForm(forms.Form):
             q=(data.get("q") or "").strip(),
             sort=data.get("sort") or "newest",
         )
-
-    def notices(self) -> list[str]:
-        """One translated notice per ignored filter."""
-        self.is_valid()
-        return [
-            gettext("The filter “%(name)s” had an invalid value and was ignored.")
-            % {"name": self.fields[name].label}
-            for name in self.errors
-        ]
 
 
 class PrefixedIdsForm(forms.Form):
