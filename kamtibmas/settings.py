@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "kamtibmas.reports",
     "kamtibmas.incidents",
     "kamtibmas.analytics",
+    "kamtibmas.forecasts",
+    "kamtibmas.patrols",
     "kamtibmas.notifications",
     "kamtibmas.open311",
     "kamtibmas.portal",

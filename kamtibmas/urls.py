@@ -13,6 +13,8 @@ urlpatterns = [
     path("geo/", include("kamtibmas.geo.urls")),
     path("analisis/", include("kamtibmas.analytics.urls")),
     path("petugas/kejadian/", include("kamtibmas.incidents.urls")),
+    path("analisis/prakiraan/", include("kamtibmas.forecasts.urls")),
+    path("petugas/patroli/", include("kamtibmas.patrols.urls")),
     path("", include("kamtibmas.reports.urls")),
     path("", include("kamtibmas.portal.urls")),
 ]
