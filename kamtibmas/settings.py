@@ -164,6 +164,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REPORT_PHOTO_MAX_BYTES = env_int("REPORT_PHOTO_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 REPORT_PHOTO_MAX_COUNT = 5
+# Uploaded import files and validation reports are deleted after this many days.
+IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30, minimum=1)
 
 # Throttling: "count/period" with period s, m, h or d.
 REPORT_THROTTLE = env_str("REPORT_THROTTLE", "10/h")

@@ -460,6 +460,15 @@ def test_chicago_one_year_imports_with_its_ids_and_local_time() -> None:
     )
     located = Incident.objects.filter(dataset="chicago").exclude(lat=None)
     assert not located.exclude(lat__range=(41.6, 42.1), lon__range=(-87.95, -87.5)).exists()
+    # Assault and battery flagged domestic in the file are KDRT; nothing else changes.
+    with open(path, encoding="utf-8") as fh:
+        domestic = sum(
+            r["domestic"] == "True" and r["primary_type"] in ("ASSAULT", "BATTERY")
+            for r in csv.DictReader(fh)
+        )
+    kdrt = Incident.objects.filter(dataset="chicago", category="domestic_violence")
+    assert domestic > 0
+    assert kdrt.exclude(source_category="DOMESTIC VIOLENCE").count() == domestic
 
 
 def test_nyc_vehicle_thefts_keep_their_window_and_are_all_curanmor() -> None:

@@ -36,6 +36,7 @@ CANONICAL_FIELDS = (
     "premises_type",
     "modus_operandi",
     "reported_at",
+    "domestic",
 )
 LAYOUTS = ("canonical", "vancouver", "chicago", "nyc")
 DELIMITERS = ",;\t|"
@@ -101,6 +102,7 @@ _LAYOUT_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "lp_number": ("casenumber",),
         "premises_type": ("locationdescription",),
         "modus_operandi": ("description",),
+        "domestic": ("domestic",),
     },
     "nyc": {
         "external_id": ("uid",),

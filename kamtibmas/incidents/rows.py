@@ -200,6 +200,7 @@ class RowParser:
             pos["premises_type"],
             pos["modus_operandi"],
         )
+        self.p_domestic = pos["domestic"]
 
     def parse(self, line: int, values: list[str]) -> ParsedRow:
         if len(values) < self.width:
@@ -213,6 +214,8 @@ class RowParser:
                 "unknown_category",
                 _("Unknown category %(value)r.") % {"value": source_category[:60]},
             ) from None
+        if self.p_domestic >= 0:
+            category = domestic_code(category, values[self.p_domestic])
         start, end, reported = self._times(values)
         cx, cy = self._coordinates(values)
         return ParsedRow(
@@ -363,6 +366,9 @@ class RowParser:
             ids = []  # derived at the end: the counter must not run twice for a chunk
         sources = texts(self.p_cat)
         codes = self._codes(sources)
+        if self.p_domestic >= 0:
+            flags = texts(self.p_domestic)
+            codes = [domestic_code(c, f) for c, f in zip(codes, flags, strict=True)]
         for i, code in enumerate(codes):
             if code is None and i not in errors:
                 errors[i] = RowError(
@@ -503,6 +509,25 @@ class _RowByRow(Exception):
 
 EXACT_SECONDS = 4e9  # |timestamp| below this (1843..2096): float seconds keep exact microseconds
 NAT = np.datetime64("NaT", "us")
+
+
+TRUE_FLAGS = frozenset({"true", "t", "yes", "y", "1"})
+# Offences that a source's "domestic" flag turns into KDRT (domestic violence).
+DOMESTIC_CODES = frozenset({"assault"})
+
+
+def domestic_code(code: str | None, flag: str) -> str | None:
+    """``domestic_violence`` for an assault flagged domestic (Chicago's ``domestic`` column),
+    else ``code`` unchanged.
+
+    >>> domestic_code("assault", "True"), domestic_code("assault", "False")
+    ('domestic_violence', 'assault')
+    >>> domestic_code("theft", "true")
+    'theft'
+    """
+    if code in DOMESTIC_CODES and flag.strip().lower() in TRUE_FLAGS:
+        return "domestic_violence"
+    return code
 
 
 def _utc64(value: datetime | None) -> np.datetime64:

@@ -29,3 +29,12 @@ def run_import_task(batch_id: int) -> str:
         run_import(batch.options["source_path"], options, batch=batch, user=batch.created_by)
     batch.refresh_from_db()
     return str(batch.state)
+
+
+@task()
+def purge_import_files_task() -> str:
+    """Delete old import uploads and validation reports (see ``incidents.retention``)."""
+    from kamtibmas.incidents.retention import purge_import_files
+
+    result = purge_import_files()
+    return f"uploads={result.uploads} reports={result.reports}"

@@ -37,6 +37,8 @@ JOBS = (
     Job("check_sla", "kamtibmas.reports.tasks.check_sla", 5),
     # Hourly and idempotent: stores last month's PDF report once, early on the 1st.
     Job("monthly_report", "kamtibmas.analytics.tasks.build_monthly_report", 60),
+    # Daily: uploads and validation reports past IMPORT_FILE_RETENTION_DAYS.
+    Job("purge_import_files", "kamtibmas.incidents.tasks.purge_import_files_task", 1440),
 )
 
 
