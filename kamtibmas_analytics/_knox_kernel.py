@@ -1,10 +1,15 @@
 """Compiled inner loops of the Knox test (numba), with pure-numpy equivalents.
 
 The pairs are kept in compressed rows: row ``s * n + i`` lists the events ``j > i`` that are in
-distance band ``s`` of event ``i``. For one assignment of times ``t`` the kernel returns, for each
-distance band ``s`` and time edge ``e``, the number of pairs with ``|t_i - t_j| < e``; differences
-of these give the band counts. Counts do not depend on the order of the pairs, so both paths
-agree exactly. See docs/adr/0006-numba-for-knox.md.
+distance band ``s`` of event ``i``. The kernel takes a batch of time assignments at once: column
+``p`` of ``times`` (shape ``(n, P)``) is one assignment (the observed times, or one permutation).
+For each column ``p``, distance band ``s`` and time edge ``e`` it returns the number of pairs
+with ``|t_i - t_j| < e``; differences of these give the band counts. A batch visits every pair
+once for all its columns: the two rows ``times[i]`` and ``times[j]`` are contiguous, so the
+comparisons run over the columns in SIMD lanes, with no gather per permutation; the time edges
+are compared four per pass over the pairs. Counts are integers and do not depend on the order
+of the pairs or the batch size, so both paths agree exactly. See
+docs/adr/0006-numba-for-knox.md.
 """
 
 from __future__ import annotations
@@ -16,10 +21,20 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["NUMBA", "cumulative_counts", "rows_to_csr"]
+__all__ = ["BATCH", "NUMBA", "batch_size", "cumulative_counts", "rows_to_csr"]
 
 IntArray = npt.NDArray[np.int64]
-_BUF = 512  # gaps buffered before the edge comparisons (a few KiB, stays in L1)
+FloatArray = npt.NDArray[np.float64]
+
+#: Permutations counted in one pass over the pairs (32 columns: 4 AVX-512 vectors of doubles).
+BATCH = 32
+#: The compiled path pads a batch to a multiple of this many columns (one 512-bit vector), as
+#: a loop shorter than a vector runs scalar.
+_LANES = 8
+#: Time edges compared in one pass over the pairs (more edges: more passes; fewer: padded).
+_EDGES_PER_PASS = 4
+#: At most this many bytes of times per batch (n x columns x 8), so huge inputs stay bounded.
+_MAX_BATCH_BYTES = 64 * 2**20
 
 NUMBA = importlib.util.find_spec("numba") is not None
 _compiled: dict[str, Callable[..., Any]] = {}
@@ -31,31 +46,30 @@ def _kernel(name: str) -> Callable[..., Any]:
         from numba import njit
 
         jit = njit(cache=True, nogil=True)
-        _compiled["_csr"] = jit(_csr)
-        _compiled["_cumulative"] = jit(_cumulative)
+        # One update, so that another thread never sees half of the table.
+        _compiled.update({"_csr": jit(_csr), "_cumulative": jit(_cumulative)})
     return _compiled[name]
 
 
-def _cumulative(indptr: Any, cols: Any, t: Any, edges: Any, out: Any) -> None:
-    n = t.size
-    buf = np.empty(_BUF)
-    for s in range(out.shape[0]):
-        m = 0
-        last = indptr[(s + 1) * n] - 1  # the band's last pair: flush after it
+def _cumulative(indptr: Any, cols: Any, times: Any, edges: Any, out: Any) -> None:
+    # ``edges`` holds exactly _EDGES_PER_PASS edges: a constant count lets LLVM keep the
+    # counters in vector registers and compute each gap once for all the edges.
+    n, n_cols = times.shape
+    acc = np.zeros((_EDGES_PER_PASS, n_cols), dtype=np.int64)
+    for s in range(out.shape[1]):
+        acc[:] = 0
         for i in range(n):
-            ti = t[i]
             row = s * n + i
+            ti = times[i]
             for q in range(indptr[row], indptr[row + 1]):
-                buf[m] = abs(ti - t[cols[q]])
-                m += 1
-                if m == _BUF or q == last:
-                    for k in range(edges.size):  # count the buffered gaps below each edge
-                        e = edges[k]
-                        c = 0
-                        for r in range(m):
-                            c += buf[r] < e
-                        out[s, k] += c
-                    m = 0
+                tj = times[cols[q]]
+                for p in range(n_cols):  # contiguous columns: vectorised by LLVM
+                    gap = abs(ti[p] - tj[p])
+                    for k in range(_EDGES_PER_PASS):
+                        acc[k, p] += gap < edges[k]
+        for k in range(_EDGES_PER_PASS):
+            for p in range(n_cols):
+                out[p, s, k] = acc[k, p]
 
 
 def _csr(rows: Any, cols: Any, n_rows: int) -> tuple[Any, Any]:
@@ -73,6 +87,13 @@ def _csr(rows: Any, cols: Any, n_rows: int) -> tuple[Any, Any]:
     return indptr, out
 
 
+def batch_size(n_events: int) -> int:
+    """Permutations per batch for ``n_events``: ``BATCH``, fewer (a multiple of 8, at least 8)
+    when the batch's times would pass 64 MiB."""
+    fit = _MAX_BATCH_BYTES // (8 * max(n_events, 1))
+    return int(min(BATCH, max(_LANES, fit - fit % _LANES)))
+
+
 def rows_to_csr(
     rows: IntArray, cols: IntArray, n_rows: int, *, compiled: bool = NUMBA
 ) -> tuple[IntArray, npt.NDArray[np.int32]]:
@@ -88,25 +109,50 @@ def rows_to_csr(
 def cumulative_counts(
     indptr: IntArray,
     cols: npt.NDArray[np.int32],
-    t: npt.NDArray[np.float64],
-    edges: npt.NDArray[np.float64],
+    times: FloatArray,
+    edges: FloatArray,
     n_bands: int,
     *,
     compiled: bool = NUMBA,
     rows: IntArray | None = None,
 ) -> IntArray:
-    """``out[s, k]`` = pairs of distance band ``s`` with ``|t_i - t_j| < edges[k]``.
+    """``out[p, s, k]`` = pairs of distance band ``s`` with ``|t_i - t_j| < edges[k]`` where
+    ``t = times[:, p]``; ``times`` has shape ``(n, P)``, one time assignment per column.
 
     The numpy path needs ``rows`` (the event ``i`` of every pair, in CSR order).
     """
-    out = np.zeros((n_bands, edges.size), dtype=np.int64)
+    n, n_cols = times.shape
     if compiled:
-        _kernel("_cumulative")(indptr, cols, t, edges, out)
-        return out
+        width = -(-n_cols // _LANES) * _LANES
+        padded = np.ascontiguousarray(times, dtype=np.float64)
+        if width > n_cols:
+            padded = np.empty((n, width), dtype=np.float64)
+            padded[:, :n_cols] = times
+            padded[:, n_cols:] = times[:, :1]  # filler columns, counted and dropped
+        n_pass = -(-edges.size // _EDGES_PER_PASS)
+        padded_edges = np.full(n_pass * _EDGES_PER_PASS, np.inf)  # counts of < inf: dropped
+        padded_edges[: edges.size] = edges
+        out = np.zeros((width, n_bands, padded_edges.size), dtype=np.int64)
+        for k in range(0, padded_edges.size, _EDGES_PER_PASS):
+            step = padded_edges[k : k + _EDGES_PER_PASS]
+            _kernel("_cumulative")(indptr, cols, padded, step, out[:, :, k : k + _EDGES_PER_PASS])
+        return out[:n_cols, :, : edges.size]
     if rows is None:
         raise ValueError("the numpy path needs the row of every pair")
-    n = t.size
-    bounds = indptr[::n][: n_bands + 1]
+    return np.stack([_numpy_counts(indptr, cols, rows, times[:, p], edges, n_bands)
+                     for p in range(n_cols)])  # fmt: skip
+
+
+def _numpy_counts(
+    indptr: IntArray,
+    cols: npt.NDArray[np.int32],
+    rows: IntArray,
+    t: FloatArray,
+    edges: FloatArray,
+    n_bands: int,
+) -> IntArray:
+    out = np.zeros((n_bands, edges.size), dtype=np.int64)
+    bounds = indptr[:: t.size][: n_bands + 1]
     chunk = 1 << 17
     for s in range(n_bands):
         for lo in range(int(bounds[s]), int(bounds[s + 1]), chunk):

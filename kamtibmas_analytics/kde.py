@@ -5,10 +5,13 @@ mass falling in each cell, summed over points (times their weights). A grid that
 with a margin of a few bandwidths therefore sums to about N (or the sum of the weights); divide
 by ``grid.cell_area_m2`` for a density per square metre.
 
-It is computed fast: the points are binned onto the cell centres (linear binning by default:
-each point's mass is shared by the four nearest centres, which keeps its mean position exact),
-and the binned grid is convolved by FFT with the kernel's per-cell masses. The cost is about
-one pass over the points plus one FFT of the grid, whatever the bandwidth.
+It is computed fast: the points are binned onto the cell centres (linear binning, unless there
+are at least as many points as cells: each point's mass is shared by the four nearest centres,
+which keeps its mean position exact), and the binned grid is convolved by FFT with the kernel's
+per-cell masses. The cost is about one pass over the points plus one FFT of the grid, whatever
+the bandwidth: from 50,000 points the binning is one compiled pass (numba, when installed:
+``_kde_binning``), and 1,000,000 points on a 1000 x 1000 grid take about 25 ms on one core
+(benchmarks/RESULTS.md).
 
 >>> from kamtibmas_analytics.grid import Grid
 >>> grid = Grid(0.0, 0.0, cell_m=100.0, nx=40, ny=30)
@@ -29,6 +32,7 @@ import scipy.fft as sfft
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
+from kamtibmas_analytics._kde_binning import bin_points
 from kamtibmas_analytics.grid import Grid
 
 __all__ = ["KernelDensity", "bandwidth_rule", "kernel_density"]
@@ -226,62 +230,6 @@ def _wrapped(kernel_1d: FloatArray, length: int) -> FloatArray:
     return out
 
 
-# -- binning ----------------------------------------------------------------------------------
-
-
-def _bin(
-    x: FloatArray,
-    y: FloatArray,
-    w: FloatArray | None,
-    grid: Grid,
-    pad: int,
-    binning: Binning,
-) -> FloatArray:
-    """Mass on the cell centres of ``grid`` grown by ``pad`` cells on every side (node ``k``
-    is the centre of cell ``k - pad``), shape ``(ny + 2 pad, nx + 2 pad)``. Points beyond
-    the grown grid are ignored."""
-    n_cols, n_rows = grid.nx + 2 * pad, grid.ny + 2 * pad
-    size = n_rows * n_cols
-    inv = 1.0 / grid.cell_m
-    # Node coordinates: linear binning measures from the centres, simple binning from edges.
-    shift = 0.5 if binning == "linear" else 0.0
-    gx = x - (grid.x0_m + (shift - pad) * grid.cell_m)
-    gx *= inv
-    gy = y - (grid.y0_m + (shift - pad) * grid.cell_m)
-    gy *= inv
-    hi_x, hi_y = (n_cols - 1, n_rows - 1) if binning == "linear" else (n_cols, n_rows)
-    if gx.size and not (gx.min() >= 0 and gx.max() < hi_x and gy.min() >= 0 and gy.max() < hi_y):
-        keep = (gx >= 0) & (gx < hi_x) & (gy >= 0) & (gy < hi_y)
-        gx, gy = gx[keep], gy[keep]
-        w = None if w is None else w[keep]
-    # All coordinates are now >= 0, so truncation is floor.
-    ix = gx.astype(np.intp)
-    iy = gy.astype(np.intp)
-    if binning == "linear":
-        dx = np.subtract(gx, ix, out=gx)  # offsets from the south-west centre, in [0, 1)
-        dy = np.subtract(gy, iy, out=gy)
-    base = iy
-    base *= n_cols
-    base += ix
-    if binning == "simple":
-        counts: FloatArray = np.bincount(base, weights=w, minlength=size).astype(np.float64)
-        return counts.reshape(n_rows, n_cols)
-    ex = 1.0 - dx
-    ey = 1.0 - dy
-    if w is not None:
-        ey *= w
-        dy *= w
-    prod = np.multiply(ex, ey)
-    out = np.asarray(np.bincount(base, weights=prod, minlength=size), dtype=np.float64)
-    np.multiply(dx, ey, out=prod)
-    out[1:] += np.bincount(base, weights=prod, minlength=size - 1)
-    np.multiply(ex, dy, out=prod)
-    out[n_cols:] += np.bincount(base, weights=prod, minlength=size - n_cols)
-    np.multiply(dx, dy, out=prod)
-    out[n_cols + 1 :] += np.bincount(base, weights=prod, minlength=size - n_cols - 1)
-    return out.reshape(n_rows, n_cols)
-
-
 # -- the surface ------------------------------------------------------------------------------
 
 
@@ -376,12 +324,12 @@ def _surface(
         k2 = _quartic_cell_masses(h_cells)
         r = k2.shape[0] // 2
     pad = r + 1
-    binned = _bin(x, y, w, grid, pad, binning)
-    n_rows, n_cols = binned.shape
-    len_y = sfft.next_fast_len(n_rows, real=True)
-    len_x = sfft.next_fast_len(n_cols, real=True)
+    # The nodes (grid plus pad) are binned straight into the zero-padded FFT array.
+    len_y = sfft.next_fast_len(grid.ny + 2 * pad, real=True)
+    len_x = sfft.next_fast_len(grid.nx + 2 * pad, real=True)
     dtype = np.float32 if len_y * len_x > SINGLE_PRECISION_ABOVE else np.float64
-    spectrum = sfft.rfft2(binned.astype(dtype, copy=False), s=(len_y, len_x))
+    binned = bin_points(x, y, w, grid, pad, binning, shape=(len_y, len_x), dtype=dtype)
+    spectrum = sfft.rfft2(binned)
     if kernel == "gaussian":
         ky = sfft.fft(_wrapped(k1, len_y)).real.astype(dtype)
         kx = sfft.rfft(_wrapped(k1, len_x)).real.astype(dtype)
@@ -393,8 +341,9 @@ def _surface(
         lay[np.ix_(idx % len_y, idx % len_x)] = k2
         spectrum *= sfft.rfft2(lay).real.astype(dtype)
     full = sfft.irfft2(spectrum, s=(len_y, len_x))
-    out = full[pad : pad + grid.ny, pad : pad + grid.nx].astype(np.float64)
-    np.maximum(out, 0.0, out=out)  # FFT round-off can leave tiny negatives where there is none
+    out = np.empty(grid.shape, dtype=np.float64)
+    # FFT round-off can leave tiny negatives where there is none: clip while converting.
+    np.maximum(full[pad : pad + grid.ny, pad : pad + grid.nx], 0.0, out=out)
     return out
 
 

@@ -106,10 +106,14 @@ class _PairCounter:
         d = np.hypot(x.take(i) - x.take(j), y.take(i) - y.take(j))
         band = np.searchsorted(space_edges, d, side="right") - 1
         keep = (band >= 0) & (band < space_edges.size - 1)
+        if not keep.all():  # a first edge above 0 m, or pairs exactly at the last edge
+            band, i, j = band[keep], i[keep], j[keep]
+        rows = band * n
+        rows += i
         self.compiled = _kernel.NUMBA if compiled is None else compiled
         self.n_bands = space_edges.size - 1
         self.indptr, self.cols = _kernel.rows_to_csr(
-            band[keep] * n + i[keep], j[keep], self.n_bands * n, compiled=self.compiled
+            rows, j, self.n_bands * n, compiled=self.compiled
         )
         self.rows = None
         if not self.compiled:  # the numpy path gathers both ends of every pair
@@ -117,22 +121,30 @@ class _PairCounter:
         self.time_edges = time_edges
         self.n_pairs = int(self.cols.size)
 
-    def counts(self, t: FloatArray) -> npt.NDArray[np.int64]:
-        """(S, T) pair counts for event times ``t`` (half-open bands ``[lo, hi)``)."""
+    def counts(self, times: FloatArray) -> npt.NDArray[np.int64]:
+        """(S, T) pair counts for event times ``times`` (half-open bands ``[lo, hi)``); for a
+        batch of assignments, ``times`` of shape ``(n, P)``, the counts of each: (P, S, T)."""
+        batch = np.asarray(times, dtype=np.float64)
+        single = batch.ndim == 1
+        if single:
+            batch = batch[:, None]
+        n, n_cols = batch.shape
         edges = self.time_edges
         inner = (edges > 0) & np.isfinite(edges)  # no gap is < 0; every gap is < inf
-        cum = np.zeros((self.n_bands, edges.size), dtype=np.int64)
-        cum[:, inner] = _kernel.cumulative_counts(
-            self.indptr,
-            self.cols,
-            np.ascontiguousarray(t, dtype=np.float64),
-            np.ascontiguousarray(edges[inner]),
-            self.n_bands,
-            compiled=self.compiled,
-            rows=self.rows,
-        )
-        cum[:, np.isinf(edges)] = np.diff(self.indptr[:: t.size])[:, None]
-        return np.diff(cum, axis=1)
+        cum = np.zeros((n_cols, self.n_bands, edges.size), dtype=np.int64)
+        if inner.any():
+            cum[:, :, inner] = _kernel.cumulative_counts(
+                self.indptr,
+                self.cols,
+                batch,
+                np.ascontiguousarray(edges[inner]),
+                self.n_bands,
+                compiled=self.compiled,
+                rows=self.rows,
+            )
+        cum[:, :, np.isinf(edges)] = np.diff(self.indptr[::n])[None, :, None]
+        out = np.diff(cum, axis=2)
+        return out[0] if single else out
 
 
 def knox_test(
@@ -160,16 +172,18 @@ def knox_test(
     Only pairs closer than the largest finite distance edge are enumerated (a KD-tree finds
     them; each permutation only recomputes their time gaps), so the table covers the given
     bands and nothing beyond; an infinite last distance edge enumerates all n(n-1)/2 pairs
-    and needs memory to match. The cost per permutation is one pass over the pairs within
-    the largest distance, compiled with numba (2-5 ns per pair on one core; a pure-numpy
-    fallback, 10-20 times slower, runs without numba; docs/adr/0006-numba-for-knox.md). 999
-    permutations take 3-7 s for the 1.5 million pairs of a clustered 20,000-event city,
-    but 25-55 s for the 10 million that dense block-geocoded data can have within 500 m (see
-    benchmarks/RESULTS.md); use fewer permutations or a smaller largest band there. The first
-    call in a fresh install compiles the kernel (a few seconds, then cached).
+    and needs memory to match. The permutations are counted 32 at a time in one pass over
+    the pairs, compiled with numba (about 1 ns per pair per permutation on one core; a
+    pure-numpy fallback, some 20 times slower, runs without numba;
+    docs/adr/0006-numba-for-knox.md). 999 permutations take about 1.5 s of CPU for the 1.5
+    million pairs of a clustered 20,000-event city, but about 8 s for the 10 million that
+    dense block-geocoded data can have within 500 m (see benchmarks/RESULTS.md); use fewer
+    permutations or a smaller largest band there. The first call in a fresh install
+    compiles the kernel (a few seconds, then cached).
 
-    The events are put in a canonical order (by time, then y, then x) before shuffling, so
-    the whole result, p-values included, does not depend on the order of the input rows.
+    The events are put in a canonical order (500 m strips of y, then x, y, time) before
+    shuffling, so the whole result, p-values included, does not depend on the order of the
+    input rows.
 
     Examples
     --------
@@ -209,12 +223,20 @@ def knox_test(
     observed = counter.counts(t)
 
     rng = np.random.default_rng(random_state)
-    total = np.zeros(observed.shape, dtype=np.float64)
+    total = np.zeros(observed.shape, dtype=np.int64)
     at_least = np.zeros(observed.shape, dtype=np.int64)
-    for _ in range(int(permutations)):
-        sim = counter.counts(t[rng.permutation(t.size)])
-        total += sim
-        at_least += sim >= observed
+    batch = _kernel.batch_size(t.size)
+    for start in range(0, int(permutations), batch):
+        # The same draws, in the same order, as one permutation at a time; each batch of
+        # permutations is counted in one pass over the pairs.
+        width = min(batch, int(permutations) - start)
+        index = np.empty((width, t.size), dtype=np.intp)
+        for p in range(width):
+            index[p] = rng.permutation(t.size)
+        times = np.ascontiguousarray(t[index.T])  # (n, width): a row of times per event
+        sims = counter.counts(times)
+        total += sims.sum(axis=0)
+        at_least += (sims >= observed).sum(axis=0)
     expected = total / permutations
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(expected > 0, observed / np.where(expected > 0, expected, 1.0), np.nan)

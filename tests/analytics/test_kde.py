@@ -12,12 +12,14 @@ from scipy.special import ndtr
 from kamtibmas_analytics import (
     Grid,
     KernelDensity,
+    _kde_binning,
     bandwidth_rule,
     grid,
     kde,
     kernel_density,
     projection,
 )
+from kamtibmas_analytics._kde_binning import bin_points
 from kamtibmas_analytics.kde import quartic_value
 
 # -- references ---------------------------------------------------------------------------------
@@ -55,6 +57,19 @@ def quartic_cells_by_subsampling(x, y, w, g: Grid, radius_m: float, sub: int = 1
 
 
 # -- fixtures -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True, params=["numpy", "numba"])
+def binning_path(request, monkeypatch) -> str:
+    """Every test runs with the numpy binning and again with the numba loop (used for large
+    inputs): the oracles below hold for both."""
+    if request.param == "numba":
+        if not _kde_binning.NUMBA:
+            pytest.skip("numba is not installed")
+        monkeypatch.setattr(_kde_binning, "COMPILED_MIN_POINTS", 0)
+    else:
+        monkeypatch.setattr(_kde_binning, "COMPILED_MIN_POINTS", 10**18)
+    return str(request.param)
 
 
 @pytest.fixture
@@ -117,6 +132,32 @@ def test_it_simple_binning_is_within_its_stated_error(rng, city):
     fast = kernel_density(x, y, city, bandwidth_m=40.0, binning="simple")
     exact = exact_gaussian_cells(x, y, np.ones(500), city, 40.0)
     assert np.abs(fast - exact).max() <= 0.03 * exact.max()
+
+
+@pytest.mark.skipif(not _kde_binning.NUMBA, reason="numba is not installed")
+@pytest.mark.parametrize("binning", ["simple", "linear"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_it_bins_the_same_with_numba_and_numpy(rng, city, binning, weighted):
+    # Points spread beyond the grown grid (dropped), some exactly on cell edges and centres.
+    x = np.r_[rng.uniform(-400.0, 1000.0, 5000), city.x0_m + 10.0 * rng.integers(-30, 90, 200)]
+    y = np.r_[rng.uniform(-400.0, 900.0, 5000), city.y0_m + 5.0 * rng.integers(-60, 160, 200)]
+    w = rng.uniform(0.0, 3.0, x.size) if weighted else None
+    numpy_nodes = bin_points(x, y, w, city, 7, binning, compiled=False)
+    numba_nodes = bin_points(x, y, w, city, 7, binning, compiled=True)
+    assert numpy_nodes.shape == (city.ny + 14, city.nx + 14)
+    if binning == "simple":  # the same sums in the same order
+        np.testing.assert_array_equal(numba_nodes, numpy_nodes)
+    else:  # the same shares, summed in another order
+        np.testing.assert_allclose(numba_nodes, numpy_nodes, rtol=1e-12, atol=1e-12)
+    for compiled in (False, True):
+        big = bin_points(x, y, w, city, 7, binning, shape=(70, 80), compiled=compiled)
+        np.testing.assert_allclose(big[: city.ny + 14, : city.nx + 14], numpy_nodes, atol=1e-12)
+        assert not big[city.ny + 14 :].any() and not big[:, city.nx + 14 :].any()
+        single = bin_points(x, y, w, city, 7, binning, dtype=np.float32, compiled=compiled)
+        assert single.dtype == np.float32
+        np.testing.assert_allclose(single, numpy_nodes, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="cannot hold"):
+        bin_points(x, y, w, city, 7, binning, shape=(10, 10))
 
 
 # -- invariances --------------------------------------------------------------------------------

@@ -45,6 +45,53 @@ def knox_counts_slow(x, y, t, space=SPACE, time=TIME) -> np.ndarray:
     return out
 
 
+def knox_reference(x, y, t, permutations, seed, space=SPACE, time=TIME):
+    """The whole test, one permutation at a time, over all pairs with numpy: (obs, exp, p)."""
+    # knox_test's canonical order (500 m strips, then x, y, t) fixes which event gets which time.
+    order = np.lexsort((t, y, x, np.floor((y - y.min()) / 500.0)))
+    x, y, t = x[order], y[order], t[order]
+    i, j = np.triu_indices(len(x), k=1)
+    s = np.searchsorted(space, np.hypot(x[i] - x[j], y[i] - y[j]), side="right") - 1
+
+    def counts(tt):
+        b = np.searchsorted(time, np.abs(tt[i] - tt[j]), side="right") - 1
+        ok = (s >= 0) & (s < len(space) - 1) & (b >= 0) & (b < len(time) - 1)
+        out = np.zeros((len(space) - 1, len(time) - 1), dtype=int)
+        np.add.at(out, (s[ok], b[ok]), 1)
+        return out
+
+    obs = counts(t)
+    rng = np.random.default_rng(seed)
+    sims = np.array([counts(t[rng.permutation(t.size)]) for _ in range(permutations)])
+    return obs, sims.mean(axis=0), (1.0 + (sims >= obs).sum(axis=0)) / (1.0 + permutations)
+
+
+@pytest.mark.parametrize(
+    ("permutations", "time"),
+    [(1, TIME), (13, TIME), (41, TIME), (70, TIME), (21, (0.0, 1.0, 3.0, 6.0, 7.0, 9.0, 30.0))],
+)
+def test_it_matches_one_permutation_at_a_time_over_all_pairs(events, permutations, time):
+    # Batches of permutations are counted together; the draws and so the table are the same
+    # as one permutation at a time (70 = two full batches and a padded one of 6). Time edges
+    # are compared 4 per pass over the pairs (6 edges: two passes, the second padded).
+    x, y, t = events
+    r = knox_test(x, y, t, space_bands_m=SPACE, time_bands_days=time,
+                  permutations=permutations, random_state=9)  # fmt: skip
+    obs, expected, p = knox_reference(x, y, t, permutations, 9, time=time)
+    np.testing.assert_array_equal(r.observed, obs)
+    np.testing.assert_array_equal(r.expected, expected)
+    np.testing.assert_array_equal(r.p_values, p)
+
+
+def test_it_gives_the_same_table_whatever_the_batch_size(events, monkeypatch):
+    x, y, t = events
+    a = knox_test(x, y, t, permutations=45, random_state=4)
+    monkeypatch.setattr(_knox_kernel, "BATCH", 8)
+    assert _knox_kernel.batch_size(len(x)) == 8
+    b = knox_test(x, y, t, permutations=45, random_state=4)
+    assert a.table() == b.table()
+
+
 def test_observed_counts_match_brute_force(events):
     x, y, t = events
     r = knox_test(x, y, t, space_bands_m=SPACE, time_bands_days=TIME, permutations=9)
@@ -119,7 +166,12 @@ def test_it_translates_and_rotates(events):
 @pytest.mark.skipif(not _knox_kernel.NUMBA, reason="numba is not installed")
 @pytest.mark.parametrize(
     ("space", "time"),
-    [(SPACE, TIME), ((50.0, 150.5, 333.0), (0.5, 3.25, 10.0, np.inf)), ((0.0, np.inf), TIME)],
+    [
+        (SPACE, TIME),
+        ((50.0, 150.5, 333.0), (0.5, 3.25, 10.0, np.inf)),
+        ((0.0, np.inf), TIME),
+        (SPACE, (0.0, 1.0, 2.0, 3.5, 5.0, 7.0, 10.0, 14.0, 28.0, 56.0)),  # 9 edges: 3 passes
+    ],
 )
 def test_the_compiled_and_numpy_paths_count_the_same_pairs(events, space, time):
     x, y, t = events
@@ -131,6 +183,10 @@ def test_the_compiled_and_numpy_paths_count_the_same_pairs(events, space, time):
     rng = np.random.default_rng(11)
     for times in (t, t[rng.permutation(t.size)], np.round(t)):
         np.testing.assert_array_equal(fast.counts(times), slow.counts(times))
+    batch = t[np.column_stack([rng.permutation(t.size) for _ in range(11)])]  # padded to 16
+    per_column = np.stack([slow.counts(batch[:, p]) for p in range(11)])
+    np.testing.assert_array_equal(fast.counts(batch), per_column)
+    np.testing.assert_array_equal(slow.counts(batch), per_column)
     if np.isfinite(space[-1]):
         np.testing.assert_array_equal(fast.counts(t), knox_counts_slow(x, y, t, space, time))
 
