@@ -187,6 +187,44 @@ def random_filters(rng: np.random.Generator, unit_ids: list[int]) -> dict[str, o
     return {"query": urlencode(params), "days": length}
 
 
+def _backend_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds of a local process (the PostgreSQL backend serving the client); 0 if
+    PostgreSQL runs elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cold_loads(client: object, query: str) -> tuple[float, float]:
+    """ms of one filter change without any snapshot (loaded from the database, then written
+    to the var directory), and again with only that file (what another web process, or the
+    first request after an import that warmed it, pays)."""
+    from kamtibmas.analytics import facts, factstore, layers
+
+    out = []
+    for drop_file in (True, False):
+        facts._snapshots.clear()
+        facts._checked.clear()
+        if drop_file:
+            factstore.clear()
+        layers.clear_cache()
+        t0 = time.perf_counter()
+        for path in ("/analisis/peta/kepadatan.png", "/analisis/unduh/polsek.csv"):
+            assert client.get(f"{path}?{query}").status_code == 200  # type: ignore[attr-defined]
+        out.append((time.perf_counter() - t0) * 1000)
+    return out[0], out[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -221,11 +259,13 @@ def main() -> None:
     for _ in range(3):
         q = random_filters(rng, unit_ids)["query"]
         client.get("/analisis/peta/kepadatan.png?" + q)
-    overlay, aggregate, total, selected = [], [], [], []
+    overlay, aggregate, total, selected, cpu, server = [], [], [], [], [], []
+    backend = _backend_pid()
     for _ in range(args.changes):
         f = random_filters(rng, unit_ids)
         q = f["query"]
         layers.clear_cache()
+        c0, s0 = time.process_time(), _cpu_of(backend)
         t0 = time.perf_counter()
         png = client.get("/analisis/peta/kepadatan.png?" + q)
         meta = client.get("/analisis/peta/kepadatan.json?" + q)
@@ -234,11 +274,14 @@ def main() -> None:
             r = client.get(f"/analisis/unduh/{name}?" + q)
             assert r.status_code == 200, (name, r.status_code)
         t2 = time.perf_counter()
+        cpu.append((time.process_time() - c0) * 1000)
+        server.append((_cpu_of(backend) - s0) * 1000)
         assert png.status_code == 200 and meta.status_code == 200
         overlay.append((t1 - t0) * 1000)
         aggregate.append((t2 - t1) * 1000)
         total.append((t2 - t0) * 1000)
         selected.append(meta.json().get("total", 0))
+    cold = _cold_loads(client, random_filters(rng, unit_ids)["query"])
 
     def stats(ms: list[float]) -> str:
         a = np.array(ms)
@@ -267,6 +310,14 @@ def main() -> None:
         f"aggregates (Polsek x 3 periods, categories, hour x weekday, monthly): {stats(aggregate)}"
     )
     print(f"filter change, overlay + aggregates: {stats(total)}")
+    print(f"  CPU of this process per change: {stats(cpu)}")
+    print(f"  CPU of the PostgreSQL backend per change (same host): {stats(server)}")
+    print(
+        f"first change after a new data version: snapshot from the database {cold[0]:.0f} ms, "
+        f"from the file another process (or the import) left {cold[1]:.0f} ms"
+    )
+    one, five, _fifteen = os.getloadavg()
+    print(f"load average at the end: {one:.1f} (1 min), {five:.1f} (5 min)")
 
 
 if __name__ == "__main__":

@@ -123,12 +123,19 @@ def _cell_for(extent_w: float, extent_h: float, cell_m: float) -> float:
     return cell_m
 
 
-def grid_for(filters: Filters, binned: queries.Binned, cell_m: float, margin_m: float) -> Any:
-    """A grid covering the city (Balikpapan: the same grid whatever the filters) or the points."""
+def grid_for(
+    filters: Filters,
+    binned: queries.Binned,
+    cell_m: float,
+    margin_m: float,
+    city_m: BaseGeometry | None = None,
+) -> Any:
+    """A grid covering the city (Balikpapan: the same grid whatever the filters) or the points.
+    ``city_m``: the city outline when the caller has it already."""
     from kamtibmas_analytics.grid import Grid
 
     if filters.dataset == BALIKPAPAN:
-        city = outlines().city_m
+        city = city_m if city_m is not None else outlines().city_m
         if city is not None:
             x0, y0, x1, y1 = city.bounds
             cell = _cell_for(x1 - x0 + 2 * CITY_MARGIN_M, y1 - y0 + 2 * CITY_MARGIN_M, cell_m)
@@ -140,10 +147,12 @@ def grid_for(filters: Filters, binned: queries.Binned, cell_m: float, margin_m: 
     return Grid.covering(binned.x_m, binned.y_m, cell_m=_cell_for(w, h, cell_m), margin_m=margin_m)
 
 
-def _city_mask(filters: Filters, grid: Any) -> np.ndarray | None:
+def _city_mask(
+    filters: Filters, grid: Any, city_m: BaseGeometry | None = None
+) -> np.ndarray | None:
     if filters.dataset != BALIKPAPAN:
         return None
-    city = outlines().city_m
+    city = city_m if city_m is not None else outlines().city_m
     return None if city is None else np.asarray(grid.mask_polygon(city), bool)
 
 
@@ -171,7 +180,9 @@ def compute(scope: QuerySet[Incident], filters: Filters, bandwidth_m: float) -> 
 
     points = selection_binned(scope, filters)
     crs = points.crs
-    grid = grid_for(filters, points, DENSITY_CELL_M, 3 * bandwidth_m)
+    # the outline once (each look-up asks the shared cache for the geography's version)
+    city = outlines().city_m if filters.dataset == BALIKPAPAN else None
+    grid = grid_for(filters, points, DENSITY_CELL_M, 3 * bandwidth_m, city)
     if grid is None or points.total == 0:
         return Layers(filters, bandwidth_m, crs, 0, grid, None, None, None, None, None, None)
     cell_km2 = grid.cell_m**2 / 1e6
@@ -180,9 +191,9 @@ def compute(scope: QuerySet[Incident], filters: Filters, bandwidth_m: float) -> 
         / cell_km2
     )
     counts = grid.counts(points.x_m, points.y_m, weights=points.n)
-    gi_grid = grid_for(filters, points, GI_CELL_M, GI_CELL_M)
+    gi_grid = grid_for(filters, points, GI_CELL_M, GI_CELL_M, city)
     gi_counts = gi_grid.counts(points.x_m, points.y_m, weights=points.n)
-    mask = _city_mask(filters, gi_grid)
+    mask = _city_mask(filters, gi_grid, city)
     if mask is None:
         mask = _occupied_hull_mask(gi_grid, gi_counts)
     gi = gi_star_grid(gi_counts, distance_cells=GI_DISTANCE_CELLS, mask=mask)

