@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from kamtibmas.env import ConfigError, env_str
+from kamtibmas.env import ConfigError
 
 WITA = ZoneInfo("Asia/Makassar")
 DEFAULT_SHIFTS = "pagi=06-14,siang=14-22,malam=22-06"
@@ -69,9 +68,11 @@ def parse_shifts(text: str) -> tuple[ShiftSpec, ...]:
     return tuple(sorted(specs, key=lambda s: s.start_hour))
 
 
-@lru_cache(maxsize=1)
 def configured_shifts() -> tuple[ShiftSpec, ...]:
-    return parse_shifts(env_str("KAMTIBMAS_SHIFTS", DEFAULT_SHIFTS))
+    """The shifts of ``settings.PATROL_SHIFTS`` (``KAMTIBMAS_SHIFTS``, checked at start-up)."""
+    from django.conf import settings
+
+    return tuple(settings.PATROL_SHIFTS)
 
 
 def shift_on(day: date, spec: ShiftSpec) -> Shift:

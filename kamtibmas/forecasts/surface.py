@@ -43,3 +43,48 @@ class RiskSurface:
             if np.isfinite(scores[i, j]):
                 out.append((i, j, float(scores[i, j])))
         return out
+
+
+def _stored(unit: Any, group: str, start: datetime, end: datetime) -> Any:
+    from kamtibmas.forecasts.models import ForecastRun
+
+    runs = ForecastRun.objects.filter(unit=unit, group=group, start__lte=start, end__gte=end)
+    # The narrowest window that covers the asked one (a shift before seven days), newest first.
+    return min(runs.order_by("-created_at"), key=lambda r: r.end - r.start, default=None)
+
+
+def _from_run(run: Any) -> RiskSurface:
+    scores, mask = run.arrays()
+    explanations = {(c.i, c.j): c.explanation for c in run.cells.all()}
+    return RiskSurface(
+        run.grid,
+        scores,
+        mask,
+        run.unit_id,
+        run.group,
+        run.start,
+        run.end,
+        run.model_name,
+        run.pk,
+        explanations,
+    )
+
+
+def risk_surface(unit: Any, group: str, start: datetime, end: datetime) -> RiskSurface:
+    """The stored forecast of ``unit`` and ``group`` covering ``[start, end)``, else one
+    computed now (not stored, ``run_id`` None) from the incidents before ``start`` (or now).
+
+    Raises ValueError for an unknown group or an empty window, ``ForecastError`` when the unit
+    has no area or no model is installed."""
+    from kamtibmas.forecasts.groups import CRIME_GROUPS
+
+    if group not in CRIME_GROUPS:
+        raise ValueError(f"unknown crime group {group!r}")
+    if end <= start:
+        raise ValueError("the window must end after it starts")
+    run = _stored(unit, group, start, end)
+    if run is not None:
+        return _from_run(run)
+    from kamtibmas.forecasts.services import compute_surface
+
+    return compute_surface(unit, group, start, end)
