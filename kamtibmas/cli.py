@@ -26,6 +26,12 @@ VERBS: list[tuple[str, str, str]] = [
     ("forecast run", "forecast_run", "make and store forecasts for the next shifts and 7 days"),
     ("forecast score", "forecast_score", "score stored forecasts against what happened"),
     ("patrol plan", "patrol_plan", "draft patrol plans per Polsek for a shift"),
+    ("patrol roads", "patrol_roads", "import or list the road network for patrol routes"),
+    (
+        "patrol stations",
+        "patrol_stations",
+        "set each Polsek's station (route start) from a GeoJSON of police sites",
+    ),
     ("user create", "user_create", "create a staff or resident account"),
     ("check-config", "check_config", "validate the environment and the deployment settings"),
     ("worker", "db_worker", "run the background task worker"),
@@ -37,7 +43,7 @@ VERBS: list[tuple[str, str, str]] = [
 def usage() -> str:
     lines = ["usage: kamtibmas VERB [options]", "", "Operator verbs:"]
     for verb, _command, text in VERBS:
-        lines.append(f"  {verb:<14} {text}")
+        lines.append(f"  {verb:<18} {text}")
     lines += ["", "Run `kamtibmas VERB --help` for the options of one verb."]
     return "\n".join(lines)
 

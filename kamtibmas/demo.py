@@ -122,6 +122,7 @@ def demo_accounts() -> list[DemoAccount]:
         short = unit.code.rsplit("-", 1)[-1]
         accounts.append(DemoAccount(f"kapolsek.{short}", roles.COMMANDER, unit.code, "Kompol"))
         accounts.append(DemoAccount(f"spkt.{short}", roles.DESK_OFFICER, unit.code, "Bripka"))
+        accounts.append(DemoAccount(f"patroli.{short}", roles.PATROL_OFFICER, unit.code, "Brigpol"))
     accounts += _bhabin_accounts()
     accounts += [
         DemoAccount("samapta", roles.PATROL_OFFICER, "sat-samapta", "Brigpol"),

@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 
 from kamtibmas.env import ConfigError, env_bool, env_choice, env_int, env_list, env_str
+from kamtibmas.forecasts.shifts import DEFAULT_SHIFTS, parse_shifts
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("KAMTIBMAS_VAR_DIR", str(Path.cwd() / "var"))).resolve()
@@ -166,6 +167,38 @@ REPORT_PHOTO_MAX_BYTES = env_int("REPORT_PHOTO_MAX_BYTES", 5 * 1024 * 1024, mini
 REPORT_PHOTO_MAX_COUNT = 5
 # Uploaded import files and validation reports are deleted after this many days.
 IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30, minimum=1)
+
+
+def _hotspot_share() -> float:
+    raw = env_str("PATROL_HOTSPOT_SHARE", "0.5")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"PATROL_HOTSPOT_SHARE must be a number, got {raw!r}") from None
+    if not 0.1 <= value <= 1.0:
+        raise ConfigError(f"PATROL_HOTSPOT_SHARE must be between 0.1 and 1, got {value}")
+    return value
+
+
+# Share of each patrol team's shift that plans give to hotspot visits; the rest stays free for
+# calls for service. Short visits (Koper: 10-15 minutes) returning at unpredictable times work
+# best (Sherman and Weisburd), so plans need not fill the shift; a team must still be free to
+# answer calls. 0.5: half the shift on planned visits and the driving between them.
+PATROL_HOTSPOT_SHARE = _hotspot_share()
+
+# Patrol shifts (WITA) and forecasts; see kamtibmas/forecasts/shifts.py and services.py.
+PATROL_SHIFTS = parse_shifts(env_str("KAMTIBMAS_SHIFTS", DEFAULT_SHIFTS))
+# The names of kamtibmas_analytics.forecast.MODEL_NAMES (importing it here would load scipy in
+# every process; tests/test_forecasts_services.py checks the two agree).
+FORECAST_MODELS = (
+    "last_period", "long_run", "retrospective_kde", "prospective", "sepp", "learned", "auto",
+)  # fmt: skip
+FORECAST_MODEL = env_choice("KAMTIBMAS_FORECAST_MODEL", "prospective", FORECAST_MODELS)
+FORECAST_CELL_M = env_int("KAMTIBMAS_FORECAST_CELL_M", 150, minimum=25)
+FORECAST_SHIFTS = env_int("KAMTIBMAS_FORECAST_SHIFTS", 3, minimum=1)
+FORECAST_NIGHTLY_HOUR = min(23, env_int("KAMTIBMAS_FORECAST_NIGHTLY_HOUR", 18, minimum=0))
+FORECAST_SCORE_DELAY_H = env_int("KAMTIBMAS_FORECAST_SCORE_DELAY_H", 24, minimum=0)
+FORECAST_TOP_CELLS = env_int("KAMTIBMAS_FORECAST_TOP_CELLS", 20, minimum=1)
 
 # Throttling: "count/period" with period s, m, h or d.
 REPORT_THROTTLE = env_str("REPORT_THROTTLE", "10/h")

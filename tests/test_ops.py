@@ -270,7 +270,10 @@ def test_scheduler_enqueues_each_slot_once_across_processes() -> None:
 @pytest.mark.django_db
 def test_scheduler_once_enqueues_every_job(capsys: Any) -> None:
     call_command("scheduler", "--once")
-    assert capsys.readouterr().out.strip() == "enqueued: deliver_outbox, check_sla, monthly_report, purge_import_files"
+    assert capsys.readouterr().out.strip() == (
+        "enqueued: deliver_outbox, check_sla, monthly_report, forecasts, patrol_drafts, "
+        "purge_import_files"
+    )
 
 
 # ------------------------------------------------------------------ serve

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,16 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import reportlab
 from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     Image,
     PageBreak,
@@ -43,6 +39,7 @@ from kamtibmas.analytics.aggregates import Change
 from kamtibmas.analytics.labels import CATEGORY_ID, GI_ID, MONTHS_ID, WEEKDAYS_ID
 from kamtibmas.analytics.queries import Filters
 from kamtibmas.incidents.models import BALIKPAPAN, Incident
+from kamtibmas.pdfstyle import register_fonts, styles
 
 logger = logging.getLogger(__name__)
 
@@ -240,46 +237,6 @@ def _city_grid() -> Any:
 
 # ---- the PDF ---------------------------------------------------------------------------------
 
-_fonts_registered = False
-
-
-def _register_fonts() -> None:
-    global _fonts_registered
-    if _fonts_registered:
-        return
-    folder = os.path.join(os.path.dirname(reportlab.__file__), "fonts")
-    pdfmetrics.registerFont(TTFont("Vera", os.path.join(folder, "Vera.ttf")))
-    pdfmetrics.registerFont(TTFont("VeraBd", os.path.join(folder, "VeraBd.ttf")))
-    _fonts_registered = True
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    base = getSampleStyleSheet()
-    body = ParagraphStyle(
-        "body", parent=base["BodyText"], fontName="Vera", fontSize=9.5, leading=13
-    )
-    return {
-        "body": body,
-        "small": ParagraphStyle(
-            "small", parent=body, fontSize=8, leading=10, textColor=colors.HexColor("#555555")
-        ),
-        "h1": ParagraphStyle(
-            "h1", parent=base["Heading1"], fontName="VeraBd", fontSize=15, spaceAfter=8
-        ),
-        "h2": ParagraphStyle(
-            "h2",
-            parent=base["Heading2"],
-            fontName="VeraBd",
-            fontSize=12,
-            spaceBefore=10,
-            spaceAfter=6,
-        ),
-        "title": ParagraphStyle(
-            "title", parent=base["Title"], fontName="VeraBd", fontSize=24, leading=30, spaceAfter=18
-        ),
-        "cover": ParagraphStyle("cover", parent=body, fontSize=14, leading=20, alignment=1),
-    }
-
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:+.1f}%".replace(".", ",")
@@ -410,8 +367,8 @@ def _unit_rows(data: ReportData) -> list[list[Any]]:
 
 
 def render_pdf(data: ReportData) -> bytes:
-    _register_fonts()
-    st = _styles()
+    register_fonts()
+    st = styles()
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,

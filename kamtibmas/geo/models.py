@@ -90,6 +90,9 @@ class Unit(models.Model):
     # A sector unit (port, airport) has its own polygon, which takes precedence over kecamatan.
     sector_geometry = models.JSONField(_("sector boundary (GeoJSON)"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The station (markas), where patrol teams start and end their routes; unknown when empty.
+    station_lat = models.FloatField(_("station latitude"), null=True, blank=True)
+    station_lon = models.FloatField(_("station longitude"), null=True, blank=True)
 
     class Meta:
         ordering = ["kind", "name"]

@@ -39,6 +39,7 @@ class Channel(models.TextChoices):
     OPEN311 = "open311", "Open311"
     DESK = "desk", _("Front desk")
     DEMO = "demo", _("Demo (synthetic)")
+    PATROL = "patrol", _("Patrol (seen by an officer)")
 
 
 class Category(models.Model):

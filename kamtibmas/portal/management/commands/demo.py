@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kamtibmas.demo import DEFAULT_REPORTS, DEFAULT_SEED, DEMO_PASSWORD, DemoResult, load_demo
 from kamtibmas.demo_incidents import DEFAULT_INCIDENTS
+from kamtibmas.forecasts.demo import load_demo_forecasts
+from kamtibmas.patrols.demo import load_demo_patrols
 
 BANNER = "DEMO ONLY / HANYA UNTUK DEMO: never use these accounts on a real service"
 
@@ -80,4 +82,15 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"demo incidents: {result.incidents_created} created (synthetic)")
+        forecasts = load_demo_forecasts()
+        self.stdout.write(
+            f"demo forecasts: {forecasts.made} made, {forecasts.existing} already there, "
+            f"{forecasts.scored} scored"
+        )
+        patrols = load_demo_patrols()
+        self.stdout.write(
+            f"demo patrols: roads {patrols.roads}, {patrols.stations} stations, "
+            f"{patrols.plans_made} past plans made ({patrols.visits_made} visits), "
+            f"{patrols.plans_existing} already there; tonight: {patrols.tonight.summary()}"
+        )
         self.stdout.write("\n".join(account_table(result)))

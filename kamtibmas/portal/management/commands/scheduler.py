@@ -37,6 +37,11 @@ JOBS = (
     Job("check_sla", "kamtibmas.reports.tasks.check_sla", 5),
     # Hourly and idempotent: stores last month's PDF report once, early on the 1st.
     Job("monthly_report", "kamtibmas.analytics.tasks.build_monthly_report", 60),
+    # Hourly and idempotent: the evening's forecasts once (after 18:00 WITA), then scoring.
+    Job("forecasts", "kamtibmas.forecasts.tasks.forecast_hourly", 60),
+    # Hourly and idempotent: from 19:00 WITA the coming night's and next day's draft patrol
+    # plans for every Polsek (existing plans, issued or not, are kept).
+    Job("patrol_drafts", "kamtibmas.patrols.tasks.draft_nightly_plans", 60),
     # Daily: uploads and validation reports past IMPORT_FILE_RETENTION_DAYS.
     Job("purge_import_files", "kamtibmas.incidents.tasks.purge_import_files_task", 1440),
 )
