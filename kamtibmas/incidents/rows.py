@@ -368,7 +368,7 @@ class RowParser:
         codes = self._codes(sources)
         if self.p_domestic >= 0:
             flags = texts(self.p_domestic)
-            codes = [domestic_code(c, f) for c, f in zip(codes, flags, strict=True)]
+            codes = [c and domestic_code(c, f) for c, f in zip(codes, flags, strict=True)]
         for i, code in enumerate(codes):
             if code is None and i not in errors:
                 errors[i] = RowError(
@@ -516,7 +516,7 @@ TRUE_FLAGS = frozenset({"true", "t", "yes", "y", "1"})
 DOMESTIC_CODES = frozenset({"assault"})
 
 
-def domestic_code(code: str | None, flag: str) -> str | None:
+def domestic_code(code: str, flag: str) -> str:
     """``domestic_violence`` for an assault flagged domestic (Chicago's ``domestic`` column),
     else ``code`` unchanged.
 
