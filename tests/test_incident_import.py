@@ -486,3 +486,15 @@ def test_nyc_vehicle_thefts_keep_their_window_and_are_all_curanmor() -> None:
     assert rows.filter(occurred_to__isnull=True).count() > 0
     located = rows.exclude(lat=None)
     assert not located.exclude(lat__range=(40.49, 40.92), lon__range=(-74.26, -73.69)).exists()
+
+
+@pytest.mark.django_db
+def test_a_builtin_scheme_reads_its_file_until_the_database_has_it() -> None:
+    from kamtibmas.incidents.mapping import CategoryResolver, scheme_rows
+    from kamtibmas.incidents.models import CategoryMapping
+
+    CategoryMapping.objects.filter(scheme="vancouver").delete()
+    assert ("Theft of Vehicle", "curanmor") in scheme_rows("vancouver")
+    assert CategoryResolver("vancouver")("Theft of Vehicle") == "curanmor"
+    CategoryMapping.objects.create(scheme="vancouver", external="Theft of Vehicle", code="theft")
+    assert scheme_rows("vancouver") == [("Theft of Vehicle", "theft")]  # an admin's table wins

@@ -237,8 +237,13 @@ def import_progress(batch: ImportBatch) -> float:
 
 
 # -- the API -----------------------------------------------------------------------------------
-def _parser(path: str | os.PathLike[str], options: ImportOptions) -> tuple[_Source, RowParser]:
-    if options.category_scheme in builtin_schemes():
+def open_parser(
+    path: str | os.PathLike[str], options: ImportOptions, *, store_mappings: bool = True
+) -> tuple[_Source, RowParser]:
+    """The file's rows and a parser for them. ``store_mappings`` first copies the built-in
+    category tables into the database (an import); a read-only reader (an analysis command)
+    passes False and the parser falls back to the built-in files."""
+    if store_mappings and options.category_scheme in builtin_schemes():
         load_builtin_mappings()
     source = _Source(path)
     try:
@@ -252,7 +257,7 @@ def preview(
     path: str | os.PathLike[str], options: ImportOptions, *, rows: int = 20
 ) -> list[PreviewRow]:
     """Parse the first ``rows`` rows as the import would, without writing anything."""
-    source, parser = _parser(path, options)
+    source, parser = open_parser(path, options)
     lines: list[int] = []
     raw: list[list[str]] = []
     try:
@@ -340,7 +345,7 @@ def run_import(
     batch.save(update_fields=["state", "error"])
     report = Path(report_path) if report_path else default_report_path(batch)
     try:
-        source, parser = _parser(path, options)
+        source, parser = open_parser(path, options)
     except (ImportFailed, ImportOptionsError) as exc:
         _finish(batch, ImportBatch.State.FAILED, error=exc.message)
         raise

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 
 from kamtibmas.incidents.models import CategoryMapping
 from kamtibmas.reports.reference import OFFENCES
@@ -58,6 +58,24 @@ def load_builtin_mappings() -> int:
     return created
 
 
+def scheme_rows(scheme: str) -> list[tuple[str, str]]:
+    """(external, code) pairs of ``scheme`` from the database; a built-in scheme falls back to
+    its file when the database has no table yet (an analysis command run before
+    ``kamtibmas migrate``) or no rows for it."""
+    query = CategoryMapping.objects.filter(scheme=scheme).values_list("external", "code")
+    if connection.in_atomic_block:  # a failed query would break the caller's transaction
+        rows = list(query)
+    else:
+        try:
+            with transaction.atomic():
+                rows = list(query)
+        except DatabaseError:
+            rows = []
+    if not rows and scheme in builtin_schemes():
+        rows = list(read_builtin(scheme).items())
+    return rows
+
+
 def _key(value: str) -> str:
     return " ".join(value.split()).casefold()
 
@@ -72,8 +90,7 @@ class CategoryResolver:
     def __init__(self, scheme: str | None, extra: dict[str, str] | None = None) -> None:
         self.table: dict[str, str] = {}
         if scheme:
-            rows = CategoryMapping.objects.filter(scheme=scheme).values_list("external", "code")
-            self.table = {_key(external): code for external, code in rows}
+            self.table = {_key(external): code for external, code in scheme_rows(scheme)}
             if not self.table:
                 raise ValueError(f"category scheme {scheme!r} has no mappings")
         self.catch_all: str | None = None

@@ -28,7 +28,7 @@ from kamtibmas.incidents.csvformats import (
     layout_options,
     read_head,
 )
-from kamtibmas.incidents.importer import ImportFailed, ImportOptionsError, _parser
+from kamtibmas.incidents.importer import ImportFailed, ImportOptionsError, open_parser
 from kamtibmas_analytics.forecast import MODEL_NAMES
 from kamtibmas_analytics.forecast.base import Events
 from kamtibmas_analytics.forecast.plot import hit_rate_svg
@@ -99,7 +99,7 @@ def read_with_layout(path: Path, opts: dict[str, Any], tz: ZoneInfo) -> tuple[Ev
     if by_source:
         options.category_scheme = None
     try:
-        source, parser = _parser(path, options)
+        source, parser = open_parser(path, options, store_mappings=False)
     except (ImportOptionsError, ImportFailed) as exc:
         raise CommandError(str(exc)) from None
     except DatabaseError:
