@@ -28,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from benchutil import write_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -326,19 +327,6 @@ def section(
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str) -> None:
-    target = ROOT / "benchmarks" / "RESULTS.md"
-    current = target.read_text(encoding="utf-8") if target.exists() else "# Benchmark results\n"
-    title = "## Forecasting (Vancouver)"
-    start = current.find(title)
-    if start >= 0:
-        end = current.find("\n## ", start + 3)
-        current = current[:start] + text + ("" if end < 0 else current[end + 1 :])
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    target.write_text(current, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=list(MODEL_NAMES))
@@ -393,7 +381,7 @@ def main() -> int:
     text = section(result, counts, args, extra)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section("## Forecasting (Vancouver)", text)
     return 0
 
 

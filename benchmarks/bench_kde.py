@@ -24,7 +24,6 @@ _OPENBLAS_OVERRIDES = {
 import argparse  # noqa: E402
 import pathlib  # noqa: E402
 import platform  # noqa: E402
-import re  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -33,6 +32,7 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
+from benchutil import cpu_model, pin_one_core, write_section  # noqa: E402
 from scipy.special import ndtr  # noqa: E402
 from scipy.stats import gaussian_kde  # noqa: E402
 
@@ -46,25 +46,6 @@ N_POINTS = 1_000_000
 CELL_M = 10.0
 NX = NY = 1000
 BANDWIDTH_M = 40.0  # 4 cells: a 40 m sigma on 10 m cells (the city case: 400 m on 100 m cells)
-
-
-def pin_one_core() -> str:
-    try:
-        core = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {core})
-        return f"pinned to CPU {core}"
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return "not pinned"
-
-
-def cpu_model() -> str:
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:  # pragma: no cover
-        pass
-    return platform.processor() or "unknown"
 
 
 def city_points(rng: np.random.Generator, n: int, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
@@ -349,19 +330,8 @@ def main() -> None:
     report = "\n".join(lines)
     print(report)
     if not args.no_write:
-        write_section(report)
+        write_section(HEADING, report)
         print(f"updated {RESULTS}")
-
-
-def write_section(section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, keeping every other section."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import csv
 import json
 import os
 import platform
-import re
 import time
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +32,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import scipy
 import sklearn
+from benchutil import write_section  # noqa: E402
 
 from kamtibmas_analytics.forecast.base import HOUR_S, WEEK_S, Events, Forecaster
 from kamtibmas_analytics.forecast.learned import Learned
@@ -198,7 +198,7 @@ def main() -> None:
     section = render(rows, events, grid, area, params, load_s, args)
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section(HEADING, section)
 
 
 def render(rows, events, grid, area, params, load_s, args) -> str:  # type: ignore[no-untyped-def]
@@ -256,17 +256,6 @@ What this shows (read with the table; measured 2026-11-29, see the docstring of
   binning take up to 10x the fit (a weighted percentile per bin), which `QuantileBooster`
   avoids by cutting the features at their quantiles first.
 """
-
-
-def write_section(section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, keeping every other section."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

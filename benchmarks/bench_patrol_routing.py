@@ -18,11 +18,11 @@ import json
 import os
 import pathlib
 import platform
-import re
 import sys
 import time
 
 import numpy as np
+from benchutil import write_section  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -90,19 +90,8 @@ def main() -> None:
     report = "\n".join(lines)
     print(report)
     if not args.no_write:
-        write_section(report)
+        write_section(HEADING, report)
         print(f"updated {RESULTS}")
-
-
-def write_section(section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, keeping every other section."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ import argparse  # noqa: E402
 import csv  # noqa: E402
 import pathlib  # noqa: E402
 import platform  # noqa: E402
-import re  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -34,6 +33,7 @@ from typing import Any  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
 
 import numpy as np  # noqa: E402
+from benchutil import cpu_model, pin_one_core, write_section  # noqa: E402
 
 from kamtibmas_analytics.forecast.base import DAY_S, Events  # noqa: E402
 from kamtibmas_analytics.forecast.sepp import SEPP  # noqa: E402
@@ -54,25 +54,6 @@ PROPERTY = (
 WIDTH_M, HEIGHT_M, DAYS = 25_000.0, 35_000.0, 3 * 365
 TRUE = {"theta": 0.3, "delay_days": 7.0, "sigma_m": 150.0}
 N_TARGET = 100_000
-
-
-def pin_one_core() -> str:
-    try:
-        core = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {core})
-        return f"pinned to CPU {core}"
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return "not pinned"
-
-
-def cpu_model() -> str:
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:  # pragma: no cover
-        pass
-    return platform.processor() or "unknown"
 
 
 def city_events(rng: np.random.Generator) -> Events:
@@ -283,19 +264,8 @@ def main() -> None:
     report = "\n".join(lines)
     print(report)
     if not args.no_write:
-        write_section(report)
+        write_section(HEADING, report)
         print(f"updated {RESULTS}", file=sys.stderr)
-
-
-def write_section(section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, keeping every other section."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
+from benchutil import cpu_model, pin_one_core, write_section  # noqa: E402
 
 from kamtibmas_analytics import _knox_kernel  # noqa: E402
 from kamtibmas_analytics.hotspots import gi_star_grid  # noqa: E402
@@ -57,16 +58,6 @@ NOTES = [
 RESULTS = Path(__file__).with_name("RESULTS.md")
 VANCOUVER = Path(__file__).resolve().parents[2] / "shared/data/crime/vancouver"
 PROPERTY = ("Break and Enter", "Mischief", "Other Theft", "Theft from Vehicle", "Theft of")
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def numba_version() -> str:
@@ -110,15 +101,6 @@ def vancouver_property(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.nd
             t.append(days + int(row["HOUR"]) / 24 + int(row["MINUTE"]) / 1440)
     pick = np.random.default_rng(seed).choice(len(x), size=min(n, len(x)), replace=False)
     return np.array(x)[pick], np.array(y)[pick], np.array(t)[pick]
-
-
-def pin_one_core() -> str:
-    try:
-        core = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {core})
-        return f"pinned to CPU {core}"
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return "not pinned"
 
 
 def best_of(fn, repeats: int) -> float:  # type: ignore[no-untyped-def]
@@ -198,7 +180,7 @@ def main() -> None:
     )
     print(body)
     if args.write:
-        write_section(body)
+        write_section(HEADING, body)
 
 
 def met(seconds: float) -> str:
@@ -210,18 +192,6 @@ def knox_warm_up() -> None:
     rng = np.random.default_rng(0)
     x, y, t = rng.uniform(0, 1000, (3, 200))
     knox_test(x, y, t, permutations=9, random_state=0)
-
-
-def write_section(body: str) -> None:
-    """Replace (or append) our section, leaving every other section of RESULTS.md alone."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, ln in enumerate(lines) if ln.strip() == HEADING), None)
-    if start is None:
-        RESULTS.write_text(text.rstrip("\n") + "\n\n" + body)
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    RESULTS.write_text("".join(lines[:start]) + body + "\n" + "".join(lines[end:]))
 
 
 if __name__ == "__main__":
