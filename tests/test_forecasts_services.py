@@ -371,3 +371,24 @@ def test_the_settings_know_every_forecasting_model() -> None:
     from kamtibmas_analytics.forecast import MODEL_NAMES
 
     assert settings.FORECAST_MODELS == MODEL_NAMES
+
+
+@pytest.mark.django_db
+def test_the_night_shift_ranks_the_places_of_night_crime_first() -> None:
+    from kamtibmas.geo.models import Kelurahan
+
+    kel = Kelurahan.objects.get(code=SELATAN_KELURAHAN)
+    night_spot = (kel.lat + 0.006, kel.lon)  # about 650 m apart
+    day_spot = (kel.lat - 0.006, kel.lon)
+    for k in range(30):
+        day = AT - timedelta(days=2 + k)
+        add_incident(*night_spot, day.replace(hour=1))  # 01:00 WITA
+        add_incident(*day_spot, day.replace(hour=10))  # 10:00 WITA
+    windows = [w for w in upcoming(AT, "shifts", 3) if w.kind in ("malam", "pagi")]
+    make_forecasts([unit()], ["3c"], windows, at=AT, model_name=MODEL)
+    top = {}
+    for run in ForecastRun.objects.filter(window_kind__in=("malam", "pagi")):
+        best = run.cells.get(rank=1)
+        top[run.window_kind] = (best.lat, best.lon)
+    assert abs(top["malam"][0] - night_spot[0]) < 0.002
+    assert abs(top["pagi"][0] - day_spot[0]) < 0.002

@@ -33,11 +33,13 @@ from kamtibmas.forecasts.windows import WEEK, Window
 from kamtibmas.geo.models import Unit
 from kamtibmas_analytics import projection
 from kamtibmas_analytics.forecast import Events, Forecaster, make_model, model_class
-from kamtibmas_analytics.forecast.base import check_scores
+from kamtibmas_analytics.forecast.base import DAY_S, check_scores
+from kamtibmas_analytics.forecast.timeofday import time_of_day_factor
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "prospective"
+WITA_OFFSET_S = 8 * 3600.0  # Asia/Makassar has no daylight saving
 FALLBACK_MODELS = ("prospective", "long_run", "retrospective_kde")
 
 
@@ -203,9 +205,18 @@ def compute_surface(
 
 
 def predict(model: Forecaster, history: Events, window: Window, area: data.UnitArea) -> Any:
-    """The model's scores for the window (events before its start only), zero outside."""
+    """The model's scores for the window (events before its start only), zero outside.
+
+    For a window shorter than a day (a shift) the scores are multiplied by each cell's
+    time-of-day factor (``kamtibmas_analytics.forecast.timeofday``): where the place's past
+    incidents happened at the shift's hours, so that the malam forecast is not the pagi one."""
     t0 = window.start.timestamp()
-    scores = check_scores(model.predict(history.before(t0), t0, window.horizon_s), area.grid)
+    past = history.before(t0)
+    scores = check_scores(model.predict(past, t0, window.horizon_s), area.grid)
+    if window.horizon_s < DAY_S:
+        scores = scores * time_of_day_factor(
+            past, area.grid, t0, window.horizon_s, utc_offset_s=WITA_OFFSET_S
+        )
     return np.where(area.mask, scores, 0.0)
 
 
