@@ -193,7 +193,19 @@ PATROL_SHIFTS = parse_shifts(env_str("KAMTIBMAS_SHIFTS", DEFAULT_SHIFTS))
 FORECAST_MODELS = (
     "last_period", "long_run", "retrospective_kde", "prospective", "sepp", "learned", "auto",
 )  # fmt: skip
-FORECAST_MODEL = env_choice("KAMTIBMAS_FORECAST_MODEL", "prospective", FORECAST_MODELS)
+FORECAST_MODEL = env_choice("KAMTIBMAS_FORECAST_MODEL", "auto", FORECAST_MODELS)
+FORECAST_AUTO_CANDIDATES = tuple(
+    env_list(
+        "KAMTIBMAS_FORECAST_AUTO_CANDIDATES",
+        "last_period,long_run,retrospective_kde,prospective,sepp",
+    )
+)
+if not FORECAST_AUTO_CANDIDATES or set(FORECAST_AUTO_CANDIDATES) - set(FORECAST_MODELS[:-1]):
+    raise ConfigError(
+        "KAMTIBMAS_FORECAST_AUTO_CANDIDATES must name models of "
+        + ", ".join(FORECAST_MODELS[:-1])
+        + f", got {','.join(FORECAST_AUTO_CANDIDATES)!r}"
+    )
 FORECAST_CELL_M = env_int("KAMTIBMAS_FORECAST_CELL_M", 150, minimum=25)
 FORECAST_SHIFTS = env_int("KAMTIBMAS_FORECAST_SHIFTS", 3, minimum=1)
 FORECAST_NIGHTLY_HOUR = min(23, env_int("KAMTIBMAS_FORECAST_NIGHTLY_HOUR", 18, minimum=0))

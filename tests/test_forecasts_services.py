@@ -392,3 +392,14 @@ def test_the_night_shift_ranks_the_places_of_night_crime_first() -> None:
         top[run.window_kind] = (best.lat, best.lon)
     assert abs(top["malam"][0] - night_spot[0]) < 0.002
     assert abs(top["pagi"][0] - day_spot[0]) < 0.002
+
+
+def test_auto_stores_its_choice_even_for_a_group_without_incidents(incidents: None) -> None:
+    windows = upcoming(AT, "shifts", 1)
+    summary = make_forecasts([unit()], ["3c", "violence"], windows, at=AT, model_name="auto")
+    assert len(summary.made) == 2
+    quiet = ForecastRun.objects.get(group="violence")
+    assert quiet.model_params["choice"]["members"]  # a validation of nothing still chooses
+    assert set(quiet.model_params["candidates"]) == set(settings.FORECAST_AUTO_CANDIDATES)
+    busy = ForecastRun.objects.get(group="3c")
+    assert all(v is None or v >= 0 for v in busy.model_params["validation"].values())

@@ -453,6 +453,12 @@ def test_the_effect_page_shows_a_clear_reduction(patrol_selatan, team_selatan):
     assert page.context["patrolled_totals"] == (24, 0)
     assert page.context["comparison_totals"] == (56, 56)
     assert "Fewer crimes in the patrolled places" in page.content.decode()
+    # Over time: per place, the patrolled spots had 2 crimes before and none after; the
+    # others 2 before and 2 after (each spot's third crime is older than the series).
+    series = page.context["series"]
+    assert sum(a for _w, a, _b in series) == pytest.approx(2.0)
+    assert sum(b for _w, _a, b in series) == pytest.approx(4.0)
+    assert "Over time" in page.content.decode() and "<polyline" in page.content.decode()
 
 
 def test_the_effect_page_says_no_detectable_effect_honestly(patrol_selatan, team_selatan):

@@ -108,6 +108,45 @@ def line_svg(
     return _svg(width, height, body, title)
 
 
+def lines_svg(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float], str]],
+    *,
+    title: str,
+    width: int = 640,
+    height: int = 220,
+) -> str:
+    """Several series over the same periods, each ``(name, values, colour)``, with a legend."""
+    pad = (44, 12, 24, 34)
+    top = max((max(v, default=0.0) for _n, v, _c in series), default=0.0) * 1.1 or 1.0
+    span_x = (width - pad[0] - pad[1]) / max(len(labels) - 1, 1)
+    span_y = height - pad[2] - pad[3]
+    body = []
+    for frac in (0, 0.5, 1):
+        y = pad[2] + span_y * (1 - frac)
+        body.append(
+            f'<line x1="{pad[0]}" x2="{width - pad[1]}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{GRID}"/><text x="{pad[0] - 4}" y="{y + 4:.1f}" text-anchor="end" '
+            f'fill="{INK}">{top / 1.1 * frac * 1.1:.2g}</text>'
+        )
+    for k, (name, values, colour) in enumerate(series):
+        pts = [(pad[0] + i * span_x, pad[2] + span_y * (1 - v / top)) for i, v in enumerate(values)]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+        body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        body.append(
+            f'<rect x="{pad[0] + k * 200}" y="6" width="12" height="4" fill="{colour}"/>'
+            f'<text x="{pad[0] + k * 200 + 16}" y="12" fill="{INK}">{escape(name)}</text>'
+        )
+    every = max(1, len(labels) // 8)
+    for i, label in enumerate(labels):
+        if i % every == 0 or i == len(labels) - 1:
+            body.append(
+                f'<text x="{pad[0] + i * span_x:.1f}" y="{height - 12}" text-anchor="middle" '
+                f'fill="{INK}">{escape(label)}</text>'
+            )
+    return _svg(width, height, body, title)
+
+
 def heatmap_svg(
     matrix: np.ndarray, row_labels: Sequence[str], *, title: str, width: int = 640
 ) -> str:

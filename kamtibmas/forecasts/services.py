@@ -5,7 +5,9 @@ button. It is idempotent: a run exists at most once per unit, group, window and 
 version, and an existing one is kept (never recomputed with newer data: a stored forecast
 is what was advised at the time).
 
-The model comes from ``KAMTIBMAS_FORECAST_MODEL`` (default ``DEFAULT_MODEL``). When that
+The model comes from ``KAMTIBMAS_FORECAST_MODEL`` (default ``auto``, choosing per unit and
+crime group among ``KAMTIBMAS_FORECAST_AUTO_CANDIDATES`` by rolling validation on the incidents
+before the forecast; a nightly batch takes seconds). When that
 model's module is not installed, the next of ``FALLBACK_MODELS`` that is, is used and a
 warning logged; with none of them an error is raised: there is no made-up forecast.
 """
@@ -38,7 +40,6 @@ from kamtibmas_analytics.forecast.timeofday import time_of_day_factor
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "prospective"
 WITA_OFFSET_S = 8 * 3600.0  # Asia/Makassar has no daylight saving
 FALLBACK_MODELS = ("prospective", "long_run", "retrospective_kde")
 
@@ -58,6 +59,13 @@ def _installed(name: str) -> bool:
     except ImportError:
         return False
     return True
+
+
+def build_model(name: str) -> Forecaster:
+    """A new model ``name``; ``auto`` chooses among the configured candidates."""
+    if name == "auto":
+        return make_model(name, candidates=list(settings.FORECAST_AUTO_CANDIDATES))
+    return make_model(name)
 
 
 def resolve_model(requested: str | None = None) -> str:
@@ -158,7 +166,7 @@ def _unit_group(
     # Never learn from the future of a window: fit on what was known before the first one.
     cutoff = min(ctx.at, *(w.start for w in todo))
     history = _history(ctx, area, group, cutoff)
-    model = make_model(ctx.model_name).fit(history, area.grid)
+    model = build_model(ctx.model_name).fit(history, area.grid)
     for window in todo:
         run = _store(ctx, area, group, window, model, history, cutoff)
         if run is not None:
@@ -196,7 +204,7 @@ def compute_surface(
         raise ForecastError(f"unit {unit.code} has no area")
     cutoff = min(at or timezone.now(), start)
     history = _history(_Context(cutoff, name, "", None), area, group, cutoff)
-    model = make_model(name).fit(history, area.grid)
+    model = build_model(name).fit(history, area.grid)
     window = window_of(start, end)
     scores = predict(model, history, window, area)
     surface = RiskSurface(area.grid, scores, area.mask, unit.pk, group, start, end, name)
@@ -271,7 +279,7 @@ def _store(
                 end=window.end,
                 model_name=ctx.model_name,
                 model_version=str(described["version"]),
-                model_params=described["params"],
+                model_params=_fitted_params(described),
                 incident_count=len(history),
                 data_up_to=cutoff,
                 crs=METRIC_CRS,
@@ -287,9 +295,31 @@ def _store(
             ForecastCell.objects.bulk_create(ForecastCell(run=run, **cell) for cell in cells)
             log(run, ForecastEvent.Action.MADE, ctx.user, trigger=ctx.trigger)
     except IntegrityError:  # made meanwhile by another worker
+        logger.info("forecast of %s %s %s exists already", area.unit.code, group, window.kind)
         return None
     logger.info("forecast %s made (%s, %d incidents)", run.pk, ctx.model_name, len(history))
     return run
+
+
+def _fitted_params(described: dict[str, Any]) -> dict[str, Any]:
+    """The model's parameters, plus what ``auto`` chose and why (its validation scores)."""
+    params = dict(described["params"])
+    for key in ("choice", "validation", "skipped"):
+        if described.get(key):
+            params[key] = _json_safe(described[key])
+    return params
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities as None (JSON has no such numbers; a validation
+    span without incidents scores NaN)."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    return value
 
 
 def log(run: ForecastRun, action: str, user: Any = None, **detail: Any) -> ForecastEvent:

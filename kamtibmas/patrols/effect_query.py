@@ -19,7 +19,7 @@ Cells are squares of the plans' grid (``cell_m``, aligned with the first stop's 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +36,7 @@ METRIC_CRS = "EPSG:32750"
 DEFAULT_CELL_M = 150.0
 HISTORY = timedelta(days=365)
 MIN_VISIT_MINUTES = 1.0
+WEEK = timedelta(days=7)
 Cell = tuple[int, int]
 
 
@@ -51,12 +52,38 @@ class EffectInput:
     after: dict[Cell, int]
     history: dict[Cell, int]
     earlier: dict[Cell, int]  # the period before ``before``, for the placebo check
+    weekly: dict[tuple[Cell, int], int] = field(default_factory=dict)  # (cell, week) -> count
 
     @property
     def places(self) -> list[Cell]:
         """The patrolled cells and the comparison pool, in a stable order."""
         pool = {c for c, n in self.history.items() if n > 0} | self.patrolled
         return sorted(pool)
+
+    @property
+    def series_start(self) -> datetime:
+        """The first week of the series: the start of the placebo period."""
+        return self.before_start - (self.after_start - self.before_start)
+
+    def series(self) -> list[tuple[datetime, float, float]]:
+        """Per week from the placebo period to the end: (week start, crimes per patrolled
+        place, crimes per comparison place): the two groups over time."""
+        places = self.places
+        n_patrolled = sum(c in self.patrolled for c in places)
+        n_other = len(places) - n_patrolled
+        weeks = int(np.ceil((self.after_end - self.series_start) / WEEK))
+        out = []
+        for w in range(weeks):
+            mine = sum(self.weekly.get((c, w), 0) for c in self.patrolled)
+            rest = sum(n for (c, k), n in self.weekly.items() if k == w and c not in self.patrolled)
+            out.append(
+                (
+                    self.series_start + w * WEEK,
+                    mine / n_patrolled if n_patrolled else 0.0,
+                    rest / n_other if n_other else 0.0,
+                )
+            )
+        return out
 
     def totals(self, patrolled: bool) -> tuple[int, int]:
         cells = [c for c in self.places if (c in self.patrolled) == patrolled]
@@ -101,6 +128,7 @@ def gather(user: Any, flt: DosageFilter) -> EffectInput:
         after=_count(cells, when, after_start, after_end),
         history=_count(cells, when, after_start - HISTORY, after_start),
         earlier=_count(cells, when, before_start - length, before_start),
+        weekly=_weekly(cells, when, before_start - length, after_end),
     )  # fmt: skip
 
 
@@ -130,6 +158,15 @@ def _incidents(
 
 def _count(cells: list[Cell], when: list[datetime], start: datetime, end: datetime) -> dict:
     return dict(Counter(c for c, t in zip(cells, when, strict=True) if start <= t < end))
+
+
+def _weekly(cells: list[Cell], when: list[datetime], start: datetime, end: datetime) -> dict:
+    """Counts per (cell, week number from ``start``) of the incidents in ``[start, end)``."""
+    return dict(
+        Counter(
+            (c, (t - start) // WEEK) for c, t in zip(cells, when, strict=True) if start <= t < end
+        )
+    )
 
 
 def estimate(data: EffectInput, *, placebo: bool = False, random_state: int = 0) -> PatrolEffect:

@@ -12,9 +12,11 @@ from django.contrib import messages
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from kamtibmas.analytics import charts
 from kamtibmas.forecasts.groups import GROUP_LABELS
 from kamtibmas.patrols import dosage, effect_query, plan_access
 from kamtibmas.patrols.views_dosage import review_gate
@@ -41,6 +43,18 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _series_svg(series: list[tuple[Any, float, float]]) -> str:
+    labels = [timezone.localtime(week).strftime("%d/%m") for week, _a, _b in series]
+    return charts.lines_svg(
+        labels,
+        [
+            (_("per patrolled place"), [a for _w, a, _b in series], charts.BLUE),
+            (_("per comparison place"), [b for _w, _a, b in series], charts.RED),
+        ],
+        title=_("Crimes per place and week"),
+    )
+
+
 @require_GET
 def effect_report(request: HttpRequest) -> HttpResponseBase:
     denied = review_gate(request)
@@ -53,6 +67,7 @@ def effect_report(request: HttpRequest) -> HttpResponseBase:
     fit = effect_query.estimate(data)
     placebo = effect_query.estimate(data, placebo=True)
     low, high = fit.interval_
+    series = data.series()
     context: dict[str, Any] = {
         "flt": flt,
         "group": data.group,
@@ -72,6 +87,8 @@ def effect_report(request: HttpRequest) -> HttpResponseBase:
         "placebo_flag": placebo.verdict_ in (patrol_effect.REDUCTION, patrol_effect.INCREASE),
         "placebo_checked": placebo.verdict_ != patrol_effect.INSUFFICIENT,
         "before_to": flt.date_from - timedelta(days=1),
+        "series": series,
+        "series_svg": _series_svg(series),
         "query": request.GET.urlencode(),
     }
     return render(request, "patrols/effect.html", context)
