@@ -171,6 +171,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "map_data": map_data(plan), "field_page": FIELD_PAGE,
         "shift_hours": (plan.end - plan.start).total_seconds() / 3600,
         "can_read_audit_log": can_read_audit_log(request.user),
+        "road_legs": sum(1 for s in stops if s.path),
+        "legs": max(0, sum(1 for s in stops if s.team_id is not None) - len(team_ids)),
     })  # fmt: skip
 
 
