@@ -53,7 +53,7 @@ test: $(INSTALLED_DEV)
 lint: $(INSTALLED_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy kamtibmas
+	$(BIN)/mypy kamtibmas kamtibmas_analytics kamtibmas_cctv
 
 migrations-check: $(INSTALLED)
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.parser import Parser
 
 from kamtibmas import api_errors
+from kamtibmas.cctv.api import router as cctv_router
 from kamtibmas.reports.api import router as reports_router
 
 
@@ -58,3 +59,4 @@ api = NinjaAPI(
 )
 api_errors.register(api)
 api.add_router("/reports", reports_router)
+api.add_router("/cctv", cctv_router)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kamtibmas.patrols",
     "kamtibmas.notifications",
     "kamtibmas.open311",
+    "kamtibmas.cctv",
     "kamtibmas.portal",
 ]
 
@@ -167,6 +168,9 @@ REPORT_PHOTO_MAX_BYTES = env_int("REPORT_PHOTO_MAX_BYTES", 5 * 1024 * 1024, mini
 REPORT_PHOTO_MAX_COUNT = 5
 # Uploaded import files and validation reports are deleted after this many days.
 IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30, minimum=1)
+# CCTV alert snapshots (MEDIA_ROOT/cctv/, served to staff only): largest accepted, disk budget.
+CCTV_SNAPSHOT_MAX_BYTES = env_int("CCTV_SNAPSHOT_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+CCTV_SNAPSHOT_BUDGET_MB = env_int("CCTV_SNAPSHOT_BUDGET_MB", 2048, minimum=1)
 
 
 def _hotspot_share() -> float:

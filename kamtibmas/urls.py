@@ -15,6 +15,7 @@ urlpatterns = [
     path("petugas/kejadian/", include("kamtibmas.incidents.urls")),
     path("analisis/prakiraan/", include("kamtibmas.forecasts.urls")),
     path("petugas/patroli/", include("kamtibmas.patrols.urls")),
+    path("petugas/cctv/", include("kamtibmas.cctv.urls")),
     path("", include("kamtibmas.reports.urls")),
     path("", include("kamtibmas.portal.urls")),
 ]

@@ -272,7 +272,7 @@ def test_scheduler_once_enqueues_every_job(capsys: Any) -> None:
     call_command("scheduler", "--once")
     assert capsys.readouterr().out.strip() == (
         "enqueued: deliver_outbox, check_sla, monthly_report, forecasts, patrol_drafts, "
-        "purge_import_files"
+        "purge_import_files, purge_cctv_snapshots"
     )
 
 

@@ -44,6 +44,8 @@ JOBS = (
     Job("patrol_drafts", "kamtibmas.patrols.tasks.draft_nightly_plans", 60),
     # Daily: uploads and validation reports past IMPORT_FILE_RETENTION_DAYS.
     Job("purge_import_files", "kamtibmas.incidents.tasks.purge_import_files_task", 1440),
+    # Hourly: CCTV snapshots past their camera's retention or beyond CCTV_SNAPSHOT_BUDGET_MB.
+    Job("purge_cctv_snapshots", "kamtibmas.cctv.tasks.purge_snapshots_task", 60),
 )
 
 
