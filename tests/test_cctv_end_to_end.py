@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_loitering_alert_reaches_the_inbox_and_mqtt_with_its_snapshot(
-    live_server: Any, officer_selatan: Any, tmp_path: Path
+    live_server: Any, live_reference: None, officer_selatan: Any, tmp_path: Path
 ) -> None:
     camera = make_camera("meja-depan", SELATAN_KELURAHAN, "polsek-balikpapan-selatan")
     key = ApiKey.issue(officer_selatan, "cctv worker", scope="read_write")[1]
