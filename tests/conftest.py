@@ -10,11 +10,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.servers.basehttp import WSGIServer
 from django.test.testcases import LiveServerThread
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from kamtibmas.accounts import roles
@@ -88,6 +89,9 @@ def no_personal_data_in_logs() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def fresh_state() -> Iterator[None]:
     cache.clear()
+    # Each test starts in the default language: a request in an earlier test leaves its
+    # language active in the thread, which would make results depend on the order of tests.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     lookup.invalidate()
 
