@@ -13,6 +13,7 @@ from ninja.parser import Parser
 
 from kamtibmas import api_errors
 from kamtibmas.cctv.api import router as cctv_router
+from kamtibmas.portal.api import router as public_router
 from kamtibmas.reports.api import router as reports_router
 
 
@@ -60,3 +61,4 @@ api = NinjaAPI(
 api_errors.register(api)
 api.add_router("/reports", reports_router)
 api.add_router("/cctv", cctv_router)
+api.add_router("/public", public_router)

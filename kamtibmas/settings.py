@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "kamtibmas.notifications",
     "kamtibmas.open311",
     "kamtibmas.cctv",
+    "kamtibmas.siskamling",
+    "kamtibmas.community",
     "kamtibmas.portal",
 ]
 

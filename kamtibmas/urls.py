@@ -16,6 +16,10 @@ urlpatterns = [
     path("analisis/prakiraan/", include("kamtibmas.forecasts.urls")),
     path("petugas/patroli/", include("kamtibmas.patrols.urls")),
     path("petugas/cctv/", include("kamtibmas.cctv.urls")),
+    path("petugas/siskamling/", include("kamtibmas.siskamling.urls")),
+    path("pos/", include("kamtibmas.siskamling.urls_public")),
+    path("petugas/kegiatan/", include("kamtibmas.community.urls")),
+    path("", include("kamtibmas.community.urls_public")),
     path("", include("kamtibmas.reports.urls")),
     path("", include("kamtibmas.portal.urls")),
 ]

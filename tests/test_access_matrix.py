@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from kamtibmas.incidents.models import ImportBatch, Incident
+from tests.access import contributed_routes
 from tests.conftest import png_bytes
 
 PERSONAS = ("anonymous", "resident", "owner", "other")
@@ -129,6 +130,8 @@ MATRIX: dict[str, tuple[str, tuple[int, int, int, int]]] = {
     "open311:token": ("/open311/v2/tokens/unknown-token.json", (404, 404, 404, 404)),
     "open311:not_found": ("/open311/v2/nothing-here", (404, 404, 404, 404)),
 }
+
+MATRIX.update(contributed_routes())
 
 
 def _walk(patterns: list[Any], namespace: str = "") -> list[str]:

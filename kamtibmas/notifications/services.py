@@ -91,6 +91,19 @@ def notify_officers(users: list[Any], subject: str, body: str, report: Any = Non
     _enqueue_delivery()
 
 
+def queue_message(
+    channel: str, recipient: str, body: str, *, subject: str = "", report: Any = None
+) -> OutboundMessage:
+    """Queue one message (e-mail, SMS or WhatsApp) in the outbox; delivered in the background
+    with retries. For messages that are not about a report's progress: rosters, events,
+    alerts, subscriptions. Never log ``recipient`` or ``body``."""
+    message = OutboundMessage.objects.create(
+        channel=channel, recipient=recipient, subject=subject[:200], body=body, report=report
+    )
+    _enqueue_delivery()
+    return message
+
+
 def _enqueue_delivery() -> None:
     from kamtibmas.notifications.tasks import deliver_outbox
 

@@ -1,8 +1,10 @@
-from django.urls import URLPattern, path
+from django.urls import path
 
-from kamtibmas.portal import views
+from kamtibmas.portal import urls_alerts, urls_content, views
 
 app_name = "portal"
-urlpatterns: list[URLPattern] = [
+urlpatterns = [
     path("", views.home, name="home"),
+    *urls_content.urlpatterns,
+    *urls_alerts.urlpatterns,
 ]

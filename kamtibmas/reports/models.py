@@ -40,6 +40,8 @@ class Channel(models.TextChoices):
     DESK = "desk", _("Front desk")
     DEMO = "demo", _("Demo (synthetic)")
     PATROL = "patrol", _("Patrol (seen by an officer)")
+    SISKAMLING = "siskamling", _("Siskamling post")
+    EVENT = "event", _("Community event")
 
 
 class Category(models.Model):

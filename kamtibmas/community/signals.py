@@ -1,0 +1,1 @@
+"""Signal receivers of community programmes (see ``CommunityConfig.ready``)."""
