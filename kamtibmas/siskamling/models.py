@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-
 def new_checkin_token() -> str:
     """An unguessable token for a post's check-in link (URL-safe, 32 characters)."""
     return secrets.token_urlsafe(24)
@@ -42,7 +41,9 @@ class Post(models.Model):
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
     coordinator_name = models.CharField(_("coordinator"), max_length=120, blank=True)
-    coordinator_phone = models.CharField(_("coordinator phone / WhatsApp"), max_length=32, blank=True)
+    coordinator_phone = models.CharField(
+        _("coordinator phone / WhatsApp"), max_length=32, blank=True
+    )
     coordinator_email = models.EmailField(_("coordinator e-mail"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     photo = models.ImageField(_("photo"), upload_to="siskamling/posts/%Y/", blank=True)
@@ -149,6 +150,9 @@ class PostReport(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.post} #{self.pk}"
+
 
 class DoorVisit(models.Model):
     """A Bhabinkamtibmas' door-to-door visit (sambang) with notes."""
@@ -174,4 +178,3 @@ class DoorVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kelurahan} {self.visited_at:%Y-%m-%d}"
-
