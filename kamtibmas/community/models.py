@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-
 def new_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -153,3 +152,31 @@ class Aspiration(models.Model):
     class Meta:
         ordering = ["event", "created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.event} #{self.pk}"
+
+
+class FollowUpNotice(models.Model):
+    """One follow-up of an aspiration (a public report event) sent to one attendee: the row makes
+    the message idempotent, so a retried signal or a re-run never sends it twice."""
+
+    report_event = models.ForeignKey(
+        "reports.ReportEvent", on_delete=models.CASCADE, related_name="+"
+    )
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    message = models.ForeignKey(
+        "notifications.OutboundMessage", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report_event", "registration"], name="one_follow_up_per_attendee"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"follow-up {self.report_event_id} to registration {self.registration_id}"
