@@ -1,7 +1,10 @@
 """``kamtibmas-cctv``: run the worker on live cameras, or analyze a recorded file.
 
-kamtibmas-cctv run --config cctv.yaml [--out events.jsonl] [--check-config]
-kamtibmas-cctv analyze VIDEO --config cctv.yaml --camera NAME --out events.jsonl
+kamtibmas-cctv run --config cctv.yaml [--out events.jsonl] [--check-config] [--detect-every N]
+kamtibmas-cctv analyze VIDEO --config cctv.yaml --camera NAME --out events.jsonl [--detect-every N]
+
+``--detect-every N`` runs the people detector on every n-th analysed frame only (motion blobs
+stand in between); without it each camera's ``detect_every`` of the config applies.
 """
 
 from __future__ import annotations
@@ -37,9 +40,11 @@ def default_sink(config: Config, args: argparse.Namespace) -> Sink:
 
 
 def analyze(video: str, camera: Camera, sink: Sink, start_time: float | None = None,
-            detect_every: int = 1) -> tuple[int, float]:  # fmt: skip
-    """Run the pipeline over every frame of ``video``; returns (frames, CPU seconds)."""
-    pipe = CameraPipeline(camera, detect_every=detect_every, fps=file_fps(video))
+            detect_every: int | None = None) -> tuple[int, float]:  # fmt: skip
+    """Run the pipeline over every frame of ``video``; returns (frames, CPU seconds).
+    ``detect_every``: None for the camera's own setting."""
+    every = camera.detect_every if detect_every is None else detect_every
+    pipe = CameraPipeline(camera, detect_every=every, fps=file_fps(video))
     cpu0 = time.process_time()
     frames = 0
     for frame in read_file(video):
@@ -54,11 +59,14 @@ def analyze(video: str, camera: Camera, sink: Sink, start_time: float | None = N
 
 
 def serve_camera(camera: Camera, sink: Sink, stop: threading.Event,
-                 lost_after: float = 5.0, status: CameraStatus | None = None) -> None:  # fmt: skip
-    """Serve one camera until ``stop``: live streams through a bounded queue, files paced."""
+                 lost_after: float = 5.0, status: CameraStatus | None = None,
+                 detect_every: int | None = None) -> None:  # fmt: skip
+    """Serve one camera until ``stop``: live streams through a bounded queue, files paced.
+    ``detect_every``: None for the camera's own setting."""
     status = status or CameraStatus(camera.name)
     live = is_live(camera.url)
-    pipe = CameraPipeline(camera, fps=None if live else file_fps(camera.url))
+    every = camera.detect_every if detect_every is None else detect_every
+    pipe = CameraPipeline(camera, detect_every=every, fps=None if live else file_fps(camera.url))
     if not live:
         _serve_file(camera, pipe, sink, stop, status)
         return
@@ -115,16 +123,18 @@ def _serve_file(
         sink.send(ev)
 
 
-def run(config: Config, sink: Sink, stop: threading.Event | None = None) -> None:
+def run(config: Config, sink: Sink, stop: threading.Event | None = None,
+        detect_every: int | None = None) -> None:  # fmt: skip
     """Serve every camera in its own thread until ``stop`` is set (or all files end); with a
-    ``server`` in the config, report each camera's status to it every 30 seconds."""
+    ``server`` in the config, report each camera's status to it every 30 seconds.
+    ``detect_every`` overrides every camera's own setting."""
     stop = stop or threading.Event()
     statuses = {cam.name: CameraStatus(cam.name) for cam in config.cameras}
     threads = [
         threading.Thread(
             target=serve_camera,
             args=(cam, sink, stop),
-            kwargs={"status": statuses[cam.name]},
+            kwargs={"status": statuses[cam.name], "detect_every": detect_every},
             name=cam.name,
             daemon=True,
         )
@@ -157,6 +167,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--snapshots", default=None, help="folder for snapshot JPEGs")
     r.add_argument("--check-config", action="store_true", help="validate the config and stop")
     r.add_argument("--buffer", default=None, help="SQLite outbox for HTTP/MQTT delivery")
+    r.add_argument("--detect-every", type=_positive, default=None, metavar="N",
+                   help="detect people on every N-th frame only (all cameras; default: each "
+                   "camera's detect_every)")  # fmt: skip
     a = sub.add_parser("analyze", help="run the pipeline over a recorded file")
     a.add_argument("video")
     a.add_argument("--config", required=True)
@@ -166,7 +179,9 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--start-time", default=None,
                    help="ISO time of the first frame (for intrusion hours), e.g. "
                    "2026-01-05T23:00:00+08:00")  # fmt: skip
-    a.add_argument("--detect-every", type=int, default=1)
+    a.add_argument("--detect-every", type=_positive, default=None, metavar="N",
+                   help="detect people on every N-th frame only (default: the camera's "
+                   "detect_every)")  # fmt: skip
     return p
 
 
@@ -191,12 +206,23 @@ def main(argv: Sequence[str] | None = None, sink_factory: SinkFactory = default_
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
-            run(config, sink, stop)
+            run(config, sink, stop, args.detect_every)
         except KeyboardInterrupt:
             stop.set()
         return 0
     finally:
         sink.close()
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def _start_time(text: str | None) -> float | None:

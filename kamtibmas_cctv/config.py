@@ -69,8 +69,16 @@ class LoiteringRule(_Strict):
 
 
 class IntrusionRule(_Strict):
+    """Something entered the zone. It fires once an object that moved has been inside
+    ``min_seconds`` (a motion fragment or a reflection lasts less) and holds while that object
+    stays; other objects in the zone meanwhile start no new event, and after it ends the zone
+    re-arms only ``rearm_seconds`` later, so one person stepping in and out (or split into
+    several blobs) is one event, not a burst."""
+
     kind: Literal["intrusion"]
     hours: str | None = None
+    min_seconds: float = Field(default=0.8, ge=0)
+    rearm_seconds: float = Field(default=10.0, ge=0)
 
     @field_validator("hours")
     @classmethod
@@ -117,6 +125,7 @@ class Camera(_Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     url: str = Field(min_length=1)
     fps: float | None = Field(default=None, gt=0)
+    detect_every: int = Field(default=1, ge=1)  # run the detector on every n-th frame only
     timezone: str = "Asia/Makassar"
     zones: list[Zone] = Field(default_factory=list)
     privacy_masks: list[list[Point]] = Field(default_factory=list)

@@ -1,10 +1,13 @@
 """Rules: intrusion, loitering and crowd per zone; tamper and stream lost per camera.
 
 Each rule turns the confirmed tracks of a frame into events with a life: ``new`` when it first
-fires, ``update`` every ``update_every`` seconds while it holds, ``end`` when it stops (the object
-left the zone or vanished for longer than ``grace`` seconds). Objects are placed by their foot
-point (bottom centre of the box). Intrusion hours are read in the camera's local time; where the
-wall-clock time of a frame is unknown (a file analysed without ``--start-time``) they are ignored.
+fires, ``update`` every ``update_every`` seconds while it holds, ``end`` when it stops (the
+object left the zone or vanished for longer than ``grace`` seconds). Objects are placed by their
+foot point (bottom centre of the box). Loitering is per track. Intrusion is per zone: motion
+blobs split into fragments, reflections and ghosts, so it fires only for an object that moved
+and stayed inside ``min_seconds``, holds while that object stays, and re-arms ``rearm_seconds``
+after it ended. Intrusion hours are read in the camera's local time; where the wall-clock time
+of a frame is unknown (a file analysed without ``--start-time``) they are ignored.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from kamtibmas_cctv.motion import Box
 from kamtibmas_cctv.track import Track
 
 Snapshot = Callable[[], bytes | None]
+
+# An intruder came from somewhere: a track whose centre never moved this far (in diagonals of
+# its box) is a ghost left in the background model or a flickering screen, not an entry.
+MIN_TRAVEL = 0.2
 
 
 def in_hours(wall: float | None, hours: str | None, tz: str) -> bool:
@@ -55,15 +62,19 @@ class Emitter:
     active: dict[tuple[object, ...], Active] = field(default_factory=dict)
 
     def hold(self, key: tuple[object, ...], t: float, wall: float | None, snap: Snapshot,
-             **fields: object) -> list[Event]:  # fmt: skip
-        """The rule holds now for ``key``: a new event, an update, or nothing."""
+             since: float | None = None, **fields: object) -> list[Event]:  # fmt: skip
+        """The rule holds now for ``key``: a new event, an update, or nothing. ``since``: when
+        the condition began, if before ``t`` (an intrusion confirmed after a dwell starts when
+        the object entered, not when the dwell ran out)."""
         cur = self.active.get(key)
         if cur is None:
-            start = float(round(t, 3))
+            began = t if since is None else min(since, t)
+            start = float(round(began, 3))
+            start_time = None if wall is None else wall - (t - began)
             zone, rule, track = fields.get("zone"), str(fields["rule"]), fields.get("track_id")
             eid = f"{self.camera}-{zone or '-'}-{rule}-{track or 0}-{start:.2f}"
             ev = Event(type="new", id=eid, camera=self.camera, start_s=start, end_s=None,
-                       start_time=wall, snapshot=snap(), **fields)  # type: ignore[arg-type]  # fmt: skip
+                       start_time=start_time, snapshot=snap(), **fields)  # type: ignore[arg-type]  # fmt: skip
             self.active[key] = Active(ev, t, t)
             return [ev]
         cur.last_true = t
@@ -96,6 +107,7 @@ class ZoneRules:
         self.polygons = [np.array(z.polygon, dtype=np.float32) for z in camera.zones]
         self.entered: dict[tuple[str, int], float] = {}  # (zone, track) -> first inside
         self.last_inside: dict[tuple[str, int], float] = {}
+        self.intrusion_ended: dict[tuple[object, ...], float] = {}  # rule key -> last held
 
     def update(self, tracks: list[Track], t: float, wall: float | None,
                snap: Snapshot) -> list[Event]:  # fmt: skip
@@ -121,25 +133,53 @@ class ZoneRules:
                                          rule="crowd", track_id=None, box=_union(inside),
                                          objects=len(inside))  # fmt: skip
             return out
+        if isinstance(rule, IntrusionRule):
+            return self._intrusion(zone, rule, inside, t, wall, snap)
+        if not isinstance(rule, LoiteringRule):  # pragma: no cover - no other rule exists
+            return out
         for tr in inside:
-            if isinstance(rule, LoiteringRule):
-                if t - self.entered[(zone, tr.id)] < rule.seconds:
-                    continue
-                name = "loitering"
-            elif isinstance(rule, IntrusionRule):
-                if not in_hours(wall, rule.hours, self.camera.timezone):
-                    continue
-                name = "intrusion"
-            else:  # pragma: no cover - the config admits no other rule
+            if t - self.entered[(zone, tr.id)] < rule.seconds:
                 continue
-            out += self.emitter.hold((name, zone, tr.id), t, wall, snap, zone=zone, rule=name,
-                                     track_id=tr.id, box=tr.box, label=tr.label,
-                                     score=tr.score)  # fmt: skip
+            out += self.emitter.hold(("loitering", zone, tr.id), t, wall, snap, zone=zone,
+                                     rule="loitering", track_id=tr.id, box=tr.box,
+                                     label=tr.label, score=tr.score)  # fmt: skip
         return out
+
+    def _intrusion(self, zone: str, rule: IntrusionRule, inside: list[Track], t: float,
+                   wall: float | None, snap: Snapshot) -> list[Event]:  # fmt: skip
+        """One event per zone occupancy, not per track: motion blobs split and merge, so a
+        person is often several short tracks; counting each would give a burst per visit."""
+        if not inside or not in_hours(wall, rule.hours, self.camera.timezone):
+            return []
+        key: tuple[object, ...] = ("intrusion", zone, rule.min_seconds, rule.hours)
+        cur = self.emitter.active.get(key)
+        if cur is None:
+            dwelt = [
+                tr
+                for tr in inside
+                if t - self.entered[(zone, tr.id)] >= rule.min_seconds and tr.travel >= MIN_TRAVEL
+            ]
+            if not dwelt or t - self.intrusion_ended.get(key, -1e9) < rule.rearm_seconds:
+                return []
+            first = min(dwelt, key=lambda tr: (self.entered[(zone, tr.id)], tr.id))
+            since = self.entered[(zone, first.id)]
+            return self.emitter.hold(key, t, wall, snap, since=since, zone=zone,
+                                     rule="intrusion", track_id=first.id, box=first.box,
+                                     label=first.label, score=first.score)  # fmt: skip
+        same = [tr for tr in inside if tr.id == cur.event.track_id]
+        if not same:
+            return []  # other objects inside do not keep it alive (ghosts, reflections)
+        main = same[0]
+        return self.emitter.hold(key, t, wall, snap, zone=zone, rule="intrusion",
+                                 track_id=main.id, box=main.box,
+                                 label=main.label or cur.event.label,
+                                 score=main.score if main.label else cur.event.score)  # fmt: skip
 
     def _expire(self, t: float, wall: float | None) -> list[Event]:
         out: list[Event] = []
         for key in self.emitter.stale(t, self.grace):
+            if key[0] == "intrusion":  # one key per zone rule: the map stays small
+                self.intrusion_ended[key] = self.emitter.active[key].last_true
             if key[0] in ("crowd", "loitering", "intrusion"):
                 out += self.emitter.release(key, t, wall)
         for key in [k for k, v in self.last_inside.items() if t - v > self.grace]:

@@ -42,6 +42,18 @@ class Track:
     hits: int = 1
     label: str | None = None
     score: float | None = None
+    origin: Box | None = None  # the first box, to tell a moving object from a ghost
+    travel: float = 0.0  # farthest the centre got from ``origin``, in box diagonals
+
+    def __post_init__(self) -> None:
+        if self.origin is None:
+            self.origin = self.box
+
+    def moved_to(self, box: Box) -> None:
+        """Take ``box`` as the new position and remember how far the object has travelled."""
+        self.box = box
+        assert self.origin is not None
+        self.travel = max(self.travel, _centre_distance(self.origin, box))
 
     @property
     def foot(self) -> tuple[float, float]:
@@ -99,7 +111,7 @@ class Tracker:
 
     @staticmethod
     def _refresh(track: Track, det: Detection, t: float) -> None:
-        track.box = det.box
+        track.moved_to(det.box)
         track.last_t = t
         track.hits += 1
         if det.label is not None:

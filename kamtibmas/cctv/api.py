@@ -4,7 +4,8 @@
 ``snapshot_jpeg`` and ``delivery_id`` (or ``Idempotency-Key`` header), as docs/cctv.md "Event
 delivery" describes; 201 for the event that creates an alert, 200 for later ones and for
 retries (``duplicate``: true).
-``POST /status`` takes ``{camera, online, last_frame_at, measured_fps}``."""
+``POST /status`` takes ``{camera, online, last_frame_at, measured_fps}``.
+Both count against ``CCTV_API_THROTTLE`` per key, not ``API_THROTTLE`` (see ``api_auth``)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja import Status as Reply
 
-from kamtibmas.accounts.api_auth import STAFF_AUTH, Principal, require_write
+from kamtibmas.accounts.api_auth import Principal, require_write
 from kamtibmas.api_errors import ApiError
 from kamtibmas.cctv import ingest, scoping
+from kamtibmas.cctv.api_auth import WORKER_AUTH
 from kamtibmas.cctv.models import Camera
 from kamtibmas.reports.schemas import ErrorOut
 
@@ -80,7 +82,7 @@ def _invalid(exc: ingest.IngestError) -> ApiError:
 
 @router.post(
     "/events",
-    auth=STAFF_AUTH,
+    auth=WORKER_AUTH,
     response={200: EventOut, 201: EventOut, **ERRORS},
     url_name="cctv_event",
 )
@@ -109,7 +111,7 @@ def post_event(request: Any, payload: EventIn) -> Any:
 
 
 @router.post(
-    "/status", auth=STAFF_AUTH, response={200: StatusOut, **ERRORS}, url_name="cctv_status"
+    "/status", auth=WORKER_AUTH, response={200: StatusOut, **ERRORS}, url_name="cctv_status"
 )
 def post_status(request: Any, payload: StatusIn) -> StatusOut:
     """A worker heartbeat: online, time of the last frame, frames per second measured."""

@@ -6,9 +6,10 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from shapely.geometry import Polygon
 
+from kamtibmas.cctv import recording
 from kamtibmas.cctv.coverage import MAX_RANGE_M
 from kamtibmas.cctv.models import Alert, Camera
 from kamtibmas.cctv.streams import is_supported, strip_credentials
@@ -45,9 +46,9 @@ def clean_masks(value: Any) -> list[list[list[float]]]:
 
 class CameraForm(forms.ModelForm):
     privacy_masks = forms.JSONField(
-        label=_lazy("privacy masks"),
+        label=gettext_lazy("privacy masks"),
         required=False,
-        help_text=_lazy("Polygons in frame pixels, e.g. [[[0, 0], [200, 0], [200, 100]]]"),
+        help_text=gettext_lazy("Polygons in frame pixels, e.g. [[[0, 0], [200, 0], [200, 100]]]"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -55,13 +56,18 @@ class CameraForm(forms.ModelForm):
         model = Camera
         fields = [
             "name", "owner_kind", "owner_name", "unit", "lat", "lon", "bearing", "fov_angle",
-            "fov_range_m", "stream_url", "substream_url", "width", "height", "fps",
-            "privacy_masks", "retention_days", "shared_with_police", "is_active",
+            "fov_range_m", "stream_url", "substream_url", "recording_url_template", "width",
+            "height", "fps", "privacy_masks", "retention_days", "shared_with_police", "is_active",
         ]  # fmt: skip
         help_texts = {
-            "stream_url": _lazy(
+            "stream_url": gettext_lazy(
                 "RTSP, HTTP or file; user and password are removed (keep them in the "
                 "worker's configuration)."
+            ),
+            "recording_url_template": gettext_lazy(
+                "Playback address of the recorder (NVR/VMS) with {start} and {end} (ISO time, "
+                "WITA), {start_utc}/{end_utc} or {start_epoch}/{end_epoch}, e.g. "
+                "https://nvr.example/playback?cam=5&start={start}&end={end}. No password."
             ),
         }
 
@@ -108,6 +114,12 @@ class CameraForm(forms.ModelForm):
     def clean_substream_url(self) -> str:
         return self._clean_url("substream_url")
 
+    def clean_recording_url_template(self) -> str:
+        try:
+            return recording.clean_template(self.cleaned_data.get("recording_url_template") or "")
+        except recording.TemplateError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
     def clean_privacy_masks(self) -> list[list[list[float]]]:
         return clean_masks(self.cleaned_data.get("privacy_masks"))
 
@@ -130,13 +142,13 @@ class CameraForm(forms.ModelForm):
 
 class AlertFilterForm(forms.Form):
     state = forms.ChoiceField(
-        label=_lazy("state"),
+        label=gettext_lazy("state"),
         required=False,
-        choices=[("", _lazy("open (new and acknowledged)")), ("all", _lazy("all"))]
+        choices=[("", gettext_lazy("open (new and acknowledged)")), ("all", gettext_lazy("all"))]
         + list(Alert.State.choices),
     )
-    camera = forms.CharField(label=_lazy("camera"), required=False, max_length=80)
-    rule = forms.CharField(label=_lazy("rule"), required=False, max_length=20)
+    camera = forms.CharField(label=gettext_lazy("camera"), required=False, max_length=80)
+    rule = forms.CharField(label=gettext_lazy("rule"), required=False, max_length=20)
 
     def apply(self, qs: Any) -> Any:
         if not self.is_valid():

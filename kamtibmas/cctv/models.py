@@ -35,6 +35,10 @@ class Camera(models.Model):
     fov_range_m = models.FloatField(_("field of view range (metres)"))
     stream_url = models.CharField(_("stream URL"), max_length=500, blank=True)
     substream_url = models.CharField(_("second stream URL"), max_length=500, blank=True)
+    # The NVR / VMS playback link with {start} and {end} placeholders (see cctv/recording.py).
+    recording_url_template = models.CharField(
+        _("recording link template"), max_length=500, blank=True
+    )
     width = models.PositiveIntegerField(_("width (pixels)"), null=True, blank=True)
     height = models.PositiveIntegerField(_("height (pixels)"), null=True, blank=True)
     fps = models.FloatField(_("frames per second"), null=True, blank=True)
@@ -62,6 +66,7 @@ class Camera(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.stream_url = strip_credentials(self.stream_url)
         self.substream_url = strip_credentials(self.substream_url)
+        self.recording_url_template = strip_credentials(self.recording_url_template)
         super().save(*args, **kwargs)
 
 

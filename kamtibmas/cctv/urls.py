@@ -24,3 +24,8 @@ urlpatterns += [
     path("penempatan.geojson", placement_views.placement_geojson, name="placement_geojson"),
     path("penempatan.csv", placement_views.placement_csv, name="placement_csv"),
 ]
+
+# The forecast risk layer of the camera map (kamtibmas/cctv/risk_views.py).
+from kamtibmas.cctv import risk_views  # noqa: E402
+
+urlpatterns += [path("risiko.geojson", risk_views.risk_geojson, name="risk_geojson")]

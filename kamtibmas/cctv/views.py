@@ -19,6 +19,7 @@ from kamtibmas.cctv import scoping, services
 from kamtibmas.cctv.forms import AlertFilterForm, CameraForm
 from kamtibmas.cctv.geometry import sector_polygon
 from kamtibmas.cctv.models import Alert, Camera
+from kamtibmas.forecasts import access
 from kamtibmas.reports.views_staff import officer_required
 
 PER_PAGE = 50
@@ -36,11 +37,16 @@ def _alert(request: HttpRequest, pk: int) -> Alert:
 @require_GET
 def camera_list(request: HttpRequest) -> HttpResponse:
     cameras = scoping.cameras_for(request.user)
-    return render(
-        request,
-        "cctv/camera_list.html",
-        {"cameras": cameras, "can_edit": scoping.can_edit(request.user)},
-    )
+    units = list(access.units_for(request.user).values_list("pk", "name"))
+    own = getattr(request.user, "unit_id", None)
+    risk_unit = own if any(pk == own for pk, _name in units) else (units[0][0] if units else None)
+    context = {
+        "cameras": cameras,
+        "can_edit": scoping.can_edit(request.user),
+        "risk_units": units,
+        "risk_unit": risk_unit,
+    }
+    return render(request, "cctv/camera_list.html", context)
 
 
 def feature(camera: Camera) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 
+import pytest
 import yaml
 
 from kamtibmas_cctv.cli import main, run
@@ -94,3 +95,64 @@ def test_it_reports_stream_lost_when_a_live_camera_cannot_be_reached():
         ("end", "stream_lost"),
     ]
     assert sink.events[0].start_time is not None and sink.events[0].box is None
+
+
+class CountingDetector:
+    """Motion blobs as objects; remembers on which frames of its pipeline it ran."""
+
+    def __init__(self) -> None:
+        self.pipe: CameraPipeline | None = None
+        self.frames: list[int] = []
+
+    def detect(self, image, regions):
+        from kamtibmas_cctv.detect import Detection
+
+        assert self.pipe is not None
+        self.frames.append(self.pipe.frames)
+        return [Detection(b) for b in regions]
+
+
+def counting_pipelines(monkeypatch) -> list[CountingDetector]:
+    """Make the worker's pipelines use counting detectors; returns them as they are made."""
+    import kamtibmas_cctv.cli as cli
+
+    made: list[CountingDetector] = []
+
+    def pipeline(camera, **kwargs):
+        det = CountingDetector()
+        pipe = CameraPipeline(camera, detector=det, **kwargs)
+        det.pipe = pipe
+        made.append(det)
+        return pipe
+
+    monkeypatch.setattr(cli, "CameraPipeline", pipeline)
+    return made
+
+
+def test_it_detects_on_every_nth_frame_as_the_camera_config_says(tmp_path, monkeypatch):
+    made = counting_pipelines(monkeypatch)
+    video = write_video(tmp_path / "a.avi", 4, walk(0.5, 0, 300, 100.0))
+    cam = {**zone_config([{"kind": "intrusion"}])["cameras"][0], "url": str(video)}
+    run(parse_config({"cameras": [{**cam, "detect_every": 3}]}), ListSink(), threading.Event())
+    assert made[0].frames and all(f % 3 == 0 for f in made[0].frames)
+
+
+def test_run_takes_detect_every_from_the_command_line(tmp_path, monkeypatch, capsys):
+    made = counting_pipelines(monkeypatch)
+    video = write_video(tmp_path / "a.avi", 4, walk(0.5, 0, 300, 100.0))
+    cam = {**zone_config([{"kind": "intrusion"}])["cameras"][0], "url": str(video)}
+    config = tmp_path / "cctv.yaml"
+    config.write_text(yaml.safe_dump({"cameras": [{**cam, "detect_every": 3}]}), encoding="utf-8")
+    args = ["run", "--config", str(config)]
+    assert main([*args, "--detect-every", "4"], sink_factory=lambda c, a: ListSink()) == 0
+    assert made[0].frames and all(f % 4 == 0 for f in made[0].frames)
+    with pytest.raises(SystemExit):
+        main([*args, "--detect-every", "0"])
+    assert "must be 1 or more" in capsys.readouterr().err
+
+
+def test_the_config_refuses_a_detect_every_below_one():
+    from kamtibmas_cctv.config import ConfigError
+
+    with pytest.raises(ConfigError, match="detect_every"):
+        parse_config({"cameras": [{"name": "c", "url": "x.avi", "detect_every": 0}]})

@@ -166,3 +166,49 @@ def test_it_reports_tamper_when_the_camera_is_moved():
     new = of(events, "tamper")
     assert [e.label for e in new] == ["moved"]
     assert 6.9 <= new[0].start_s <= 7.5  # most of the picture changed for 3 s
+
+
+def test_it_needs_the_intrusion_dwell_before_firing(tmp_path):
+    # crosses the zone in about 1.6 s: enough for the default dwell (0.8 s), not for 2 s
+    video = write_video(tmp_path / "pass.avi", 10, walk(1.0, 0, 320 - OBJ_W, 100.0))
+    assert len(of(run(video, [{"kind": "intrusion"}]), "intrusion")) == 1
+    assert of(run(video, [{"kind": "intrusion", "min_seconds": 2}]), "intrusion") == []
+
+
+def in_out_in(t: float) -> tuple[float, float] | None:
+    """In the zone from 2.85 s, out (x < 148) at about 4.1 s, back in at about 8.1 s."""
+    if t < 1.0 or t >= 11.0:
+        return None
+    if t < 3.5:
+        return ((t - 1.0) * 80.0, 120.0)
+    if t < 5.25:
+        return (200.0 - (t - 3.5) * 80.0, 120.0)
+    if t < 7.0:
+        return (60.0, 120.0)
+    return (min(200.0, 60.0 + (t - 7.0) * 80.0), 120.0)
+
+
+def test_it_does_not_report_a_burst_for_one_object_stepping_in_and_out(tmp_path):
+    video = write_video(tmp_path / "inout.avi", 12, in_out_in)
+    events = run(video, [{"kind": "intrusion"}])  # re-arms 10 s after an intrusion ends
+    new = of(events, "intrusion")
+    assert len(new) == 1 and 2.7 <= new[0].start_s <= 3.8  # starts when it entered
+    assert [e.id for e in of(events, "intrusion", "end")] == [new[0].id]
+    twice = of(run(video, [{"kind": "intrusion", "rearm_seconds": 2}]), "intrusion")
+    assert len(twice) == 2 and 7.9 <= twice[1].start_s <= 9.0
+
+
+def test_it_reports_no_intrusion_for_an_object_that_appears_without_moving(tmp_path):
+    # a ghost of the background model or a screen switched on: inside, but it never entered
+    video = write_video(tmp_path / "ghost.avi", 10, lambda t: (220.0, 120.0) if t >= 3 else None)
+    events = run(video, [{"kind": "intrusion", "min_seconds": 0}, {"kind": "loitering",
+                                                                   "seconds": 2}])  # fmt: skip
+    assert of(events, "intrusion") == []
+    assert len(of(events, "loitering")) == 1  # it is seen all the same
+
+
+def test_it_rejects_a_negative_intrusion_dwell():
+    from kamtibmas_cctv.config import ConfigError
+
+    with pytest.raises(ConfigError, match="min_seconds"):
+        parse_config(zone_config([{"kind": "intrusion", "min_seconds": -1}]))
