@@ -31,6 +31,7 @@ CRIME_WEIGHTS: dict[str, int] = {
     "disorder": 8,
     "traffic_accident": 7,
     "domestic_violence": 4,
+    "sexual_offence": 2,
     "gambling": 4,
     "homicide": 1,
 }
@@ -66,6 +67,10 @@ STORIES: dict[str, list[str]] = {
     "domestic_violence": [
         "Terdengar keributan dan teriakan minta tolong dari rumah tetangga.",
         "Seorang ibu melapor dipukul oleh suaminya.",
+    ],
+    "sexual_offence": [
+        "Anak saya diganggu oleh orang dewasa yang tidak dikenal sepulang sekolah.",
+        "Seorang perempuan melapor dilecehkan di angkutan umum.",
     ],
     "gambling": [
         "Ada perjudian sabung ayam setiap akhir pekan di lahan kosong.",

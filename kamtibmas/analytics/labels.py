@@ -18,6 +18,7 @@ CATEGORY_LABELS: dict[str, Promise] = {
     "homicide": _("Homicide"),
     "disorder": _("Public-order disturbance"),
     "traffic_accident": _("Traffic accident"),
+    "sexual_offence": _("Sexual offence"),
 }
 
 GI_LABELS: dict[int, Promise] = {
@@ -81,6 +82,7 @@ CATEGORY_ID: dict[str, str] = {
     "homicide": "Pembunuhan",
     "disorder": "Gangguan ketertiban",
     "traffic_accident": "Kecelakaan lalu lintas",
+    "sexual_offence": "Kejahatan seksual",
 }
 MONTHS_ID = (
     "Januari",

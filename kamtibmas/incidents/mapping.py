@@ -5,10 +5,14 @@ Built-in tables live in ``mappings/<scheme>.csv`` (``external,code``) for the sc
 Database ``offense_type``, NIBRS names). ``load_builtin_mappings()`` copies them into
 ``CategoryMapping`` without touching rows an administrator already has (idempotent).
 
-Besides the twelve glossary codes there is one more, ``other``: a recorded crime that none of the
-twelve describes (arson, weapons, sexual offences, ...). It keeps such rows countable ("all
-crime") without pretending they are one of the twelve. An empty code in a mapping means
-"reject rows of this category".
+Besides the glossary codes (the twelve Polri counts and ``sexual_offence``) there is one more,
+``other``: a recorded crime that none of them describes (arson, weapons, trafficking, ...). It
+keeps such rows countable ("all crime") without pretending they are one of the others. An empty
+code in a mapping means "reject rows of this category".
+
+Sexual offences were ``other`` before ``sexual_offence`` existed; ``load_builtin_mappings``
+moves a database row to the new code only while it still holds the old built-in value, so an
+administrator's own choice stays.
 
 Matching ignores case and surrounding spaces. ``category_map`` entries override the scheme's;
 its key ``*`` is the catch-all for every value not otherwise mapped, also for a file with no
@@ -29,6 +33,19 @@ MAPPINGS_DIR = Path(__file__).parent / "mappings"
 OTHER = "other"
 OFFENCE_CODES: tuple[str, ...] = (*(code for code, *_rest in OFFENCES), OTHER)
 CATCH_ALL = "*"
+SEXUAL_OFFENCE = "sexual_offence"
+# Built-in rows whose code changed: scheme -> externals that moved from ``other``.
+RECLASSIFIED_FROM_OTHER: dict[str, tuple[str, ...]] = {
+    "chicago": ("CRIM SEXUAL ASSAULT", "CRIMINAL SEXUAL ASSAULT", "SEX OFFENSE"),
+    "nyc": (
+        "fondling",
+        "incest",
+        "rape (except statutory rape)",
+        "sexual assault with an object",
+        "sodomy",
+        "statutory rape",
+    ),
+}
 
 
 def builtin_schemes() -> list[str]:
@@ -55,7 +72,18 @@ def load_builtin_mappings() -> int:
         ]
         CategoryMapping.objects.bulk_create(new)
         created += len(new)
+    _reclassify_sexual_offences()
     return created
+
+
+def _reclassify_sexual_offences() -> int:
+    """Rows still on their old built-in code ``other`` move to ``sexual_offence`` (idempotent)."""
+    moved = 0
+    for scheme, externals in RECLASSIFIED_FROM_OTHER.items():
+        moved += CategoryMapping.objects.filter(
+            scheme=scheme, external__in=externals, code=OTHER
+        ).update(code=SEXUAL_OFFENCE)
+    return moved
 
 
 def scheme_rows(scheme: str) -> list[tuple[str, str]]:

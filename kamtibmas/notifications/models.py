@@ -21,6 +21,8 @@ class OutboundMessage(models.Model):
     recipient = models.CharField(max_length=254)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
+    # Extra e-mail headers, e.g. List-Unsubscribe (RFC 2369) and List-Unsubscribe-Post (RFC 8058).
+    headers = models.JSONField(default=dict, blank=True)
     report = models.ForeignKey(
         "reports.Report", on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
     )

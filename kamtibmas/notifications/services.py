@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -92,13 +92,24 @@ def notify_officers(users: list[Any], subject: str, body: str, report: Any = Non
 
 
 def queue_message(
-    channel: str, recipient: str, body: str, *, subject: str = "", report: Any = None
+    channel: str,
+    recipient: str,
+    body: str,
+    *,
+    subject: str = "",
+    report: Any = None,
+    headers: dict[str, str] | None = None,
 ) -> OutboundMessage:
     """Queue one message (e-mail, SMS or WhatsApp) in the outbox; delivered in the background
     with retries. For messages that are not about a report's progress: rosters, events,
     alerts, subscriptions. Never log ``recipient`` or ``body``."""
     message = OutboundMessage.objects.create(
-        channel=channel, recipient=recipient, subject=subject[:200], body=body, report=report
+        channel=channel,
+        recipient=recipient,
+        subject=subject[:200],
+        body=body,
+        report=report,
+        headers=headers or {},
     )
     _enqueue_delivery()
     return message
@@ -112,10 +123,15 @@ def _enqueue_delivery() -> None:
 
 def _send(message: OutboundMessage) -> None:
     if message.channel == OutboundMessage.Channel.EMAIL:
+        email = EmailMessage(
+            message.subject,
+            message.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [message.recipient],
+            headers=message.headers or None,
+        )
         try:
-            send_mail(
-                message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.recipient]
-            )
+            email.send()
         except OSError as exc:
             raise GatewayError(str(exc)) from exc
     else:

@@ -38,7 +38,7 @@ from kamtibmas.reports.models import (
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2025-01-01T00:00:00+08:00"
 JURISDICTION = "balikpapan"
-SENSITIVE_CATEGORIES = frozenset({"domestic_violence", "assault", "homicide"})
+SENSITIVE_CATEGORIES = frozenset({"domestic_violence", "sexual_offence", "assault", "homicide"})
 WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
 GEOMASK_DECIMALS = 3  # 0.001° ≈ 111 m

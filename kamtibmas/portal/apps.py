@@ -17,3 +17,4 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_create_cache_table, sender=self)
+        from kamtibmas.portal import public_stats  # noqa: F401  (registers its system check)

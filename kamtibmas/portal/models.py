@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
+from django.utils.translation import pgettext_lazy
 
 
 def new_token() -> str:
@@ -72,9 +72,10 @@ class PublicAlert(models.Model):
         MINOR = "Minor", _("Minor")
 
     class Urgency(models.TextChoices):
-        IMMEDIATE = "Immediate", _("Immediate")
-        EXPECTED = "Expected", _("Expected")
-        FUTURE = "Future", _("Future")
+        # With a context: "Expected" elsewhere is a statistic ("expected count").
+        IMMEDIATE = "Immediate", pgettext_lazy("alert urgency", "Immediate")
+        EXPECTED = "Expected", pgettext_lazy("alert urgency", "Expected")
+        FUTURE = "Future", pgettext_lazy("alert urgency", "Future")
 
     class Certainty(models.TextChoices):
         OBSERVED = "Observed", _("Observed")
@@ -167,3 +168,5 @@ class AlertDelivery(models.Model):
             models.UniqueConstraint(fields=["alert", "subscription"], name="one_delivery_each")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.alert_id} -> {self.subscription_id}"

@@ -21,6 +21,8 @@ OFFENCES: list[tuple[str, str, str, bool]] = [
     ("homicide", "Pembunuhan", "Homicide", True),
     ("disorder", "Gangguan ketertiban", "Public-order disturbance", False),
     ("traffic_accident", "Kecelakaan lalu lintas", "Traffic accident", True),
+    # Sensitive like KDRT: the public statistics never place it below the kelurahan.
+    ("sexual_offence", "Kejahatan seksual (pencabulan, perkosaan)", "Sexual offence", True),
 ]
 
 OTHER: dict[str, list[tuple[str, str, str]]] = {

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kamtibmas.demo import DEFAULT_REPORTS, DEFAULT_SEED, DEMO_PASSWORD, DemoResult, load_demo
+from kamtibmas.demo_community import load_demo_community
 from kamtibmas.demo_incidents import DEFAULT_INCIDENTS
 from kamtibmas.forecasts.demo import load_demo_forecasts
 from kamtibmas.patrols.demo import load_demo_patrols
@@ -93,4 +94,6 @@ class Command(BaseCommand):
             f"{patrols.plans_made} past plans made ({patrols.visits_made} visits), "
             f"{patrols.plans_existing} already there; tonight: {patrols.tonight.summary()}"
         )
+        for line in load_demo_community(options["seed"]):
+            self.stdout.write(line)
         self.stdout.write("\n".join(account_table(result)))

@@ -46,6 +46,14 @@ JOBS = (
     Job("purge_import_files", "kamtibmas.incidents.tasks.purge_import_files_task", 1440),
     # Hourly: CCTV snapshots past their camera's retention or beyond CCTV_SNAPSHOT_BUDGET_MB.
     Job("purge_cctv_snapshots", "kamtibmas.cctv.tasks.purge_snapshots_task", 60),
+    # Hourly and idempotent: this and next week's Siskamling nights from each post's template,
+    # and the coordinators' reminders a few hours before each night (once per night).
+    Job("siskamling_roster", "kamtibmas.siskamling.tasks.roster_hourly", 60),
+    # Hourly and idempotent: last month's public statistics to subscribers, once per month,
+    # from the day the public delay has passed over the whole month.
+    Job("alert_subscriptions_monthly", "kamtibmas.portal.tasks.send_monthly_statistics_task", 60),
+    # Daily: unconfirmed subscriptions after 7 days, unsubscribed ones after 30.
+    Job("purge_subscriptions", "kamtibmas.portal.tasks.purge_subscriptions_task", 1440),
 )
 
 
