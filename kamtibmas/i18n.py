@@ -56,13 +56,15 @@ def merge_parts(lang: str = "id") -> int:
     for part in sorted((LOCALE_DIR / "parts").glob("*.po")):
         for message in read(part, lang):
             if message.id and message.string:
-                known.setdefault(message.id, message.string)
+                # Keyed with the context: a pgettext translation never fills the plain msgid.
+                known.setdefault((message.context, message.id), message.string)
     catalog = read(po_path(lang), lang)
     filled = 0
     for message in catalog:
         needs = not _translated(message) or message.fuzzy
-        if message.id and needs and message.id in known:
-            message.string = _fit_plurals(known[message.id], catalog.num_plurals)
+        key = (message.context, message.id)
+        if message.id and needs and key in known:
+            message.string = _fit_plurals(known[key], catalog.num_plurals)
             message.flags.discard("fuzzy")
             filled += 1
     with po_path(lang).open("wb") as fh:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import secrets
 from pathlib import Path
 
@@ -173,6 +174,9 @@ IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30, minimum=1
 # CCTV alert snapshots (MEDIA_ROOT/cctv/, served to staff only): largest accepted, disk budget.
 CCTV_SNAPSHOT_MAX_BYTES = env_int("CCTV_SNAPSHOT_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
 CCTV_SNAPSHOT_BUDGET_MB = env_int("CCTV_SNAPSHOT_BUDGET_MB", 2048, minimum=1)
+# Requests per worker API key per minute on POST /api/v1/cctv/events and /status, counted apart
+# from API_THROTTLE so busy cameras and the general API do not use up each other's budget.
+CCTV_API_THROTTLE = env_int("CCTV_API_THROTTLE", 1200, minimum=1)
 
 
 def _hotspot_share() -> float:
@@ -218,10 +222,25 @@ FORECAST_NIGHTLY_HOUR = min(23, env_int("KAMTIBMAS_FORECAST_NIGHTLY_HOUR", 18, m
 FORECAST_SCORE_DELAY_H = env_int("KAMTIBMAS_FORECAST_SCORE_DELAY_H", 24, minimum=0)
 FORECAST_TOP_CELLS = env_int("KAMTIBMAS_FORECAST_TOP_CELLS", 20, minimum=1)
 
+# Sender of the public alerts' CAP documents; empty: humas@<host of PUBLIC_BASE_URL>.
+CAP_SENDER = env_str("CAP_SENDER", "")
+# Days before an incident counts in the public statistics and open data (at least 7).
+PUBLIC_STATS_DELAY_DAYS = env_int("PUBLIC_STATS_DELAY_DAYS", 7, minimum=7)
+
 # Throttling: "count/period" with period s, m, h or d.
 REPORT_THROTTLE = env_str("REPORT_THROTTLE", "10/h")
 API_THROTTLE = env_str("API_THROTTLE", "120/m")
 TRACK_THROTTLE = env_str("TRACK_THROTTLE", "60/m")
+# Public event registration and cancelling, and self check-in at a venue (per event: many phones
+# there may share one Wi-Fi address).
+EVENT_THROTTLE = env_str("EVENT_THROTTLE", "30/h")
+EVENT_ATTEND_THROTTLE = env_str("EVENT_ATTEND_THROTTLE", "300/h")
+# Public alert and statistics subscriptions (the form), per address.
+SUBSCRIBE_THROTTLE = env_str("SUBSCRIBE_THROTTLE", "10/h")
+for _name in ("REPORT_THROTTLE", "API_THROTTLE", "TRACK_THROTTLE", "EVENT_THROTTLE",
+              "EVENT_ATTEND_THROTTLE", "SUBSCRIBE_THROTTLE"):  # fmt: skip
+    if not re.fullmatch(r"[1-9][0-9]*/[smhd]", globals()[_name].strip()):
+        raise ConfigError(f"{_name}: use COUNT/PERIOD with period s, m, h or d, e.g. 10/h")
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

@@ -235,6 +235,11 @@ def test_check_config_exit_codes_in_a_subprocess(tmp_path: Path) -> None:
     assert "KAMTIBMAS_DEBUG must be true or false" in bad_value.stderr
     no_key = run_cli("check-config", env={**env, "SECRET_KEY": ""})
     assert no_key.returncode == 2 and "SECRET_KEY must be set" in no_key.stderr
+    bad_rate = run_cli("check-config", env={**env, "EVENT_THROTTLE": "thirty an hour"})
+    assert bad_rate.returncode == 2 and "EVENT_THROTTLE: use COUNT/PERIOD" in bad_rate.stderr
+    short_delay = run_cli("check-config", env={**env, "PUBLIC_STATS_DELAY_DAYS": "3"})
+    assert short_delay.returncode == 2
+    assert "PUBLIC_STATS_DELAY_DAYS must be at least 7" in short_delay.stderr
 
 
 def test_production_settings_pass_check_deploy_without_warnings(tmp_path: Path) -> None:
@@ -272,7 +277,8 @@ def test_scheduler_once_enqueues_every_job(capsys: Any) -> None:
     call_command("scheduler", "--once")
     assert capsys.readouterr().out.strip() == (
         "enqueued: deliver_outbox, check_sla, monthly_report, forecasts, patrol_drafts, "
-        "purge_import_files, purge_cctv_snapshots"
+        "purge_import_files, purge_cctv_snapshots, siskamling_roster, "
+        "alert_subscriptions_monthly, purge_subscriptions"
     )
 
 

@@ -26,6 +26,7 @@ from kamtibmas.accounts import audit
 from kamtibmas.accounts.models import AuditEvent
 from kamtibmas.reports import incident_link, queries, scoping, workflow
 from kamtibmas.reports.models import Report, Status
+from kamtibmas.reports.sources import report_source
 from kamtibmas.reports.staff_forms import (
     EditForm,
     InboxFilterForm,
@@ -211,6 +212,7 @@ def _detail_context(
         "can_read_audit_log": scoping.can_read_audit_log(request.user),
         "merge_error": merge_error,
         "incident": incident_link.incident_of(report),
+        "source": report_source(report),
         **_permissions(request.user, report),
     }
 
