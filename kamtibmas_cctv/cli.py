@@ -20,6 +20,7 @@ from datetime import datetime
 
 from kamtibmas_cctv.capture import LiveCapture, file_fps, is_live, read_file
 from kamtibmas_cctv.config import Camera, Config, ConfigError, load_config
+from kamtibmas_cctv.detect import detector_from_config
 from kamtibmas_cctv.pipeline import CameraPipeline
 from kamtibmas_cctv.sinks import JsonlSink, Sink
 from kamtibmas_cctv.status import CameraStatus, StatusReporter
@@ -193,6 +194,7 @@ def main(argv: Sequence[str] | None = None, sink_factory: SinkFactory = default_
         if args.command == "analyze":
             camera = config.camera(args.camera)
             start = _start_time(args.start_time)
+        _check_models([camera] if args.command == "analyze" else config.cameras)
     except ConfigError as err:
         print(f"config error: {err}", file=sys.stderr)
         return 2
@@ -212,6 +214,14 @@ def main(argv: Sequence[str] | None = None, sink_factory: SinkFactory = default_
         return 0
     finally:
         sink.close()
+
+
+def _check_models(cameras: list[Camera]) -> None:
+    """Load each ONNX model once, so that one the worker cannot use is a config error now
+    (and in ``--check-config``), not a traceback in a camera's thread."""
+    for cam in cameras:
+        if cam.detector.kind == "onnx":
+            detector_from_config(cam.detector)
 
 
 def _positive(text: str) -> int:

@@ -104,15 +104,28 @@ class Zone(_Strict):
     _poly = field_validator("polygon")(_check_polygon)
 
 
+ONNX_ONLY = ("labels", "class_names", "input_size")
+
+
 class Detector(_Strict):
+    """``labels``, ``class_names``, ``input_size`` and ``layout`` are for ``onnx`` only
+    (docs/cctv.md, "ONNX detector"); the model itself is checked when the worker starts."""
+
     kind: Literal["hog", "onnx", "none"] = "hog"
     model: str | None = None
     min_score: float = 0.3
+    labels: list[str] | None = Field(default=None, min_length=1)  # default: person
+    class_names: list[str] | None = Field(default=None, min_length=1)
+    input_size: int | None = Field(default=None, ge=32, le=4096)
+    layout: Literal["auto", "yolo", "yolo_t", "yolov5", "boxes6", "boxes7"] = "auto"
 
     @model_validator(mode="after")
     def _model(self) -> Detector:
         if self.kind == "onnx" and not self.model:
             raise ValueError("an onnx detector needs 'model' (path to the .onnx file)")
+        used = [k for k in ONNX_ONLY if getattr(self, k) is not None]
+        if self.kind != "onnx" and (used or self.layout != "auto"):
+            raise ValueError(f"{', '.join(used) or 'layout'}: only for an onnx detector")
         return self
 
 

@@ -1,4 +1,5 @@
-"""Detection inside motion regions: OpenCV's built-in HOG people detector, or an ONNX model.
+"""Detection inside motion regions: OpenCV's built-in HOG people detector, or an ONNX model
+(:mod:`kamtibmas_cctv.detect_onnx`, which imports onnxruntime only when configured).
 
 OpenCV 5.0 no longer ships the HOG detector (it moved to the contrib modules); there the
 "hog" detector falls back to motion only, with a warning, and OpenCV 4.x provides it.
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
+from kamtibmas_cctv.config import ConfigError
 from kamtibmas_cctv.motion import Box
 
 log = logging.getLogger(__name__)
@@ -121,52 +123,6 @@ def split_region(region: Box, people: list[tuple[Box, float]]) -> list[Detection
     return [Detection(region, "person", max(s for _, s in people))]
 
 
-class OnnxDetector:
-    """A YOLO-style ONNX model (input 1x3xSxS RGB 0..1; output rows cx, cy, w, h, scores...).
-
-    onnxruntime is imported only when this class is used; it is not a dependency of the worker.
-    """
-
-    def __init__(self, model: str, labels: list[str] | None = None, min_score: float = 0.3):
-        try:
-            import onnxruntime as ort  # noqa: PLC0415 - optional dependency
-        except ImportError as err:
-            raise RuntimeError(
-                "the onnx detector needs onnxruntime: pip install onnxruntime"
-            ) from err
-        self.session: Any = ort.InferenceSession(model)
-        self.input = self.session.get_inputs()[0]
-        shape = self.input.shape
-        self.size = int(shape[-1]) if isinstance(shape[-1], int) else 640
-        self.labels = labels or ["person"]
-        self.min_score = min_score
-
-    def detect(self, image: np.ndarray, regions: list[Box]) -> list[Detection]:
-        if not regions:
-            return []
-        h, w = image.shape[:2]
-        blob = cv2.dnn.blobFromImage(image, 1 / 255.0, (self.size, self.size), swapRB=True)
-        out = np.squeeze(self.session.run(None, {self.input.name: blob})[0])
-        if out.ndim == 2 and out.shape[0] < out.shape[1]:
-            out = out.T
-        found: list[Detection] = []
-        sx, sy = w / self.size, h / self.size
-        for row in out:
-            scores = row[4:]
-            cls = int(np.argmax(scores))
-            score = float(scores[cls])
-            if score < self.min_score:
-                continue
-            cx, cy, bw, bh = (float(v) for v in row[:4])
-            box = (int((cx - bw / 2) * sx), int((cy - bh / 2) * sy),
-                   int((cx + bw / 2) * sx), int((cy + bh / 2) * sy))  # fmt: skip
-            label = self.labels[cls] if cls < len(self.labels) else str(cls)
-            found.append(Detection(box, label, score))
-        inside = [d for d in found if any(_overlaps(d.box, r) for r in regions)]
-        covered = [r for r in regions if not any(_overlaps(d.box, r) for d in inside)]
-        return inside + [Detection(r) for r in covered]
-
-
 def suppress(found: list[tuple[Box, float]], max_iou: float = 0.4) -> list[tuple[Box, float]]:
     """Non-maximum suppression: keep the best-scoring of boxes that overlap more than
     ``max_iou``.
@@ -189,15 +145,21 @@ def _iou(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def _overlaps(a: Box, b: Box) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+ONNX_OPTIONS = ("labels", "class_names", "input_size", "layout")
 
 
-def make_detector(kind: str, model: str | None = None, min_score: float = 0.3) -> Detector:
-    """The detector a camera's config names."""
+def make_detector(
+    kind: str, model: str | None = None, min_score: float = 0.3, **onnx: Any
+) -> Detector:
+    """The detector a camera's config names; ``onnx``: options of
+    :class:`kamtibmas_cctv.detect_onnx.OnnxDetector` (labels, class_names, input_size, layout).
+    A model the onnx detector cannot use raises ConfigError."""
     if kind == "onnx":
-        assert model is not None
-        return OnnxDetector(model, min_score=min_score)
+        from kamtibmas_cctv.detect_onnx import OnnxDetector  # noqa: PLC0415 - it imports us
+
+        if not model:
+            raise ConfigError("an onnx detector needs 'model' (path to the .onnx file)")
+        return OnnxDetector(model, min_score=min_score, **onnx)
     if kind == "none":
         return MotionOnly()
     if not hog_available():
@@ -207,3 +169,10 @@ def make_detector(kind: str, model: str | None = None, min_score: float = 0.3) -
         )
         return MotionOnly()
     return HogPeople(min_score=min_score)
+
+
+def detector_from_config(section: Any) -> Detector:
+    """The detector of a camera's ``detector:`` config section, with the ONNX options the
+    section has (a config without them gets the defaults)."""
+    options = {k: getattr(section, k) for k in ONNX_OPTIONS if getattr(section, k, None)}
+    return make_detector(section.kind, section.model, section.min_score, **options)

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from kamtibmas_cctv.config import Camera
-from kamtibmas_cctv.detect import Detection, Detector, MotionOnly, make_detector
+from kamtibmas_cctv.detect import Detection, Detector, MotionOnly, detector_from_config
 from kamtibmas_cctv.events import Event
 from kamtibmas_cctv.motion import MotionDetector
 from kamtibmas_cctv.rules import Emitter, StreamRules, TamperRules, ZoneRules, end_all
@@ -62,8 +62,7 @@ class CameraPipeline:
     ) -> None:
         self.camera = camera
         if detector is None:
-            d = camera.detector
-            detector = make_detector(d.kind, d.model, d.min_score)
+            detector = detector_from_config(camera.detector)
         self.detector = detector
         self.fallback = MotionOnly()
         rate = fps or camera.fps or 10.0
