@@ -47,7 +47,7 @@ def test_a_bhabinkamtibmas_sees_a_missed_night_and_logs_a_visit(
     assert "Malam terlewat: 1" in page.inner_text("#dashboard-totals")
 
     page.get_by_role("link", name="Tambah kunjungan").click()
-    page.wait_for_url("**/petugas/siskamling/kunjungan/")
+    page.wait_for_url("**/petugas/siskamling/kunjungan/**")
     form = page.locator("#visit-form")
     if not form.is_visible():
         page.locator("#visit-add summary").click()

@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from kamtibmas.accounts import roles
 from kamtibmas.accounts.forms import AuditFilterForm, LoginForm, day_end, day_start
-from kamtibmas.accounts.models import AuditEvent
+from kamtibmas.accounts.models import AuditEvent, User
 from kamtibmas.reports import scoping
 from kamtibmas.reports.models import EventKind, Report, ReportEvent
 
@@ -30,9 +31,17 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
-        if getattr(self.request.user, "is_officer", False):
-            return reverse("reports:inbox")
-        return "/"
+        """Each officer lands where their daily work is: the Bhabinkamtibmas on the Siskamling
+        dashboard, public relations on the public content, everyone else on the inbox."""
+        user = self.request.user
+        if not isinstance(user, User) or not user.is_officer:
+            return "/"
+        codes = user.role_codes()
+        if codes == {roles.COMMUNITY_OFFICER}:
+            return reverse("siskamling:dashboard")
+        if codes == {roles.PUBLIC_RELATIONS}:
+            return reverse("portal:content_list")
+        return reverse("reports:inbox")
 
 
 class LogoutView(auth_views.LogoutView):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -30,6 +30,7 @@ NAMESPACE = uuid.UUID("0f6f3a52-1d4e-4b7a-8c1e-6b0d3f7a2c55")
 PAST_DAYS = (84, 63, 42, 21)
 COMING_DAYS = (6, 20, 34)
 EMAIL_DOMAIN = "demo.kamtibmas.invalid"
+FRIDAY = 4
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class DemoProgramme:
     capacity: int | None
     materials: str
     description: str
+    weekday: int | None = None  # 0 = Monday ... 4 = Friday (Jumat Curhat); None: any day
 
 
 PROGRAMMES = (
@@ -62,6 +64,7 @@ PROGRAMMES = (
         None,
         "Kotak saran; leaflet nomor darurat 110",
         "Dialog terbuka setiap Jumat: warga menyampaikan keluhan dan harapan tentang keamanan.",
+        weekday=FRIDAY,
     ),
     DemoProgramme(
         "narkoba-kota",
@@ -189,14 +192,26 @@ def _event(spec: DemoProgramme, programme: Programme, day: Any, status: str, uid
 
 
 def _schedule(spec: DemoProgramme, rng: random.Random, today: Any) -> list[tuple[Any, str, str]]:
-    """(day, status, label) of each event: past ones held, coming ones planned (one cancelled)."""
+    """(day, status, label) of each event: past ones held, coming ones planned (one cancelled).
+
+    A programme tied to a weekday (Jumat Curhat is on Fridays) moves each day forward to it;
+    the shortest gaps (PAST_DAYS, COMING_DAYS) keep held events past and planned ones ahead."""
     plan: list[tuple[Any, str, str]] = []
     for k, back in enumerate(PAST_DAYS):
-        plan.append((today - timedelta(days=back + rng.randint(0, 3)), Event.Status.HELD, f"p{k}"))
+        day = _on_weekday(today - timedelta(days=back + rng.randint(0, 3)), spec.weekday)
+        plan.append((day, Event.Status.HELD, f"p{k}"))
     for k, ahead in enumerate(COMING_DAYS):
         status = Event.Status.CANCELLED if (spec.key, k) == CANCELLED else Event.Status.PLANNED
-        plan.append((today + timedelta(days=ahead + rng.randint(0, 3)), status, f"c{k}"))
+        day = _on_weekday(today + timedelta(days=ahead + rng.randint(0, 3)), spec.weekday)
+        plan.append((day, status, f"c{k}"))
     return plan
+
+
+def _on_weekday(day: date, weekday: int | None) -> date:
+    """The first ``weekday`` on or after ``day`` (``day`` itself when there is none)."""
+    if weekday is None:
+        return day
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
 @transaction.atomic

@@ -100,13 +100,14 @@ def _table(head: list[str], rows: list[list[Any]], widths: list[float]) -> Table
     return table
 
 
-def _counts_table(title: str, counts: list[Count]) -> list[Any]:
+def _counts_table(title: str, counts: list[Count], what: str | None = None) -> list[Any]:
+    """A titled table of counts; ``what`` heads the first column (a topic unless told)."""
     styles = pdfstyle.styles()
     story: list[Any] = [Paragraph(escape(title), styles["h2"])]
     if not counts:
         return [*story, Paragraph(escape(_("None.")), styles["body"])]
     rows = [[c.label, c.count] for c in counts]
-    return [*story, _table([_("Topic"), _("Count")], rows, [13.5 * cm, 3 * cm])]
+    return [*story, _table([what or _("Topic"), _("Count")], rows, [13.5 * cm, 3 * cm])]
 
 
 def _events_table(outcome: Outcome) -> list[Any]:
@@ -126,7 +127,8 @@ def _events_table(outcome: Outcome) -> list[Any]:
         ]
         for line in outcome.events
     ]
-    widths = [2.6 * cm, 6.4 * cm, 2.2 * cm, 1.8 * cm, 1.8 * cm, 1.7 * cm]
+    # Wide enough that no status or heading breaks inside a word (e.g. "Direncanakan").
+    widths = [2.6 * cm, 5.1 * cm, 2.9 * cm, 2.1 * cm, 1.7 * cm, 1.6 * cm]
     return [*story, _table(head, rows, widths)]
 
 
@@ -146,7 +148,8 @@ def _follow_up_table(outcome: Outcome) -> list[Any]:
         ]
         for line in outcome.topic_lines
     ]
-    widths = [2.6 * cm, 5.0 * cm, 3.4 * cm, 2.8 * cm, 2.7 * cm]
+    # A tracking code is never split across lines: it is read out and typed in.
+    widths = [3.7 * cm, 4.3 * cm, 3.0 * cm, 2.8 * cm, 2.7 * cm]
     return [*story, _table(head, rows, widths)]
 
 
@@ -169,7 +172,7 @@ def outcome_pdf(outcome: Outcome) -> bytes:
     story += _events_table(outcome)
     story += _counts_table(_("Topics by kind"), outcome.by_kind)
     story += _counts_table(_("Topics by category"), outcome.by_category)
-    story += _counts_table(_("Topics by kelurahan"), outcome.by_kelurahan)
+    story += _counts_table(_("Topics by kelurahan"), outcome.by_kelurahan, _("Kelurahan"))
     story += _follow_up_table(outcome)
     made = timezone.localtime().strftime("%d-%m-%Y %H:%M")
     story += [Spacer(1, 8), Paragraph(escape(_("Made %s WITA.") % made), styles["small"])]

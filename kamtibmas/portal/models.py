@@ -61,9 +61,10 @@ class PublicAlert(models.Model):
         PUBLISHED = "published", _("Published")
 
     class MsgType(models.TextChoices):
-        ALERT = "Alert", "Alert"
-        UPDATE = "Update", "Update"
-        CANCEL = "Cancel", "Cancel"
+        # The values are CAP's msgType; the labels are what staff read on the alert pages.
+        ALERT = "Alert", pgettext_lazy("CAP message type", "Alert")
+        UPDATE = "Update", pgettext_lazy("CAP message type", "Update")
+        CANCEL = "Cancel", pgettext_lazy("CAP message type", "Cancel")
 
     class Severity(models.TextChoices):
         EXTREME = "Extreme", _("Extreme")

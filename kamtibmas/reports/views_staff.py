@@ -19,6 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -213,8 +214,21 @@ def _detail_context(
         "merge_error": merge_error,
         "incident": incident_link.incident_of(report),
         "source": report_source(report),
+        "answers": _answers(report),
         **_permissions(request.user, report),
     }
+
+
+def _answers(report: Report) -> list[tuple[str, Any]]:
+    """Answers to the category's extra questions, labelled in the page's language; keys that are
+    no question of the category (internal or stale) are not shown."""
+    english = translation.get_language() == "en"
+    labels = {
+        q["code"]: q.get("description_en" if english else "description_id") or q["code"]
+        for q in report.category.questions or []
+        if isinstance(q, dict) and "code" in q
+    }
+    return [(labels[key], value) for key, value in (report.extra or {}).items() if key in labels]
 
 
 def _render_detail(

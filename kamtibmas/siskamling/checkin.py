@@ -102,14 +102,16 @@ def record_round(
 
 
 def report_draft(post: Post, **values: Any) -> intake.Draft:
-    """A report draft placed at the post unless another address is given."""
+    """A report draft placed at the post unless another address is given.
+
+    The post itself is linked through ``PostReport`` (the report's source line), not through
+    ``extra``: staff read ``extra`` as the reporter's answers to extra questions."""
     values.setdefault("lat", post.lat)
     values.setdefault("lon", post.lon)
     values.setdefault("rw", post.rw)
     values.setdefault("rt", post.rt)
     if not values.get("address_text"):
         values["address_text"] = post.address_text or post.name
-    values["extra"] = {**values.get("extra", {}), "siskamling_post": post.pk}
     return intake.Draft(**values)
 
 

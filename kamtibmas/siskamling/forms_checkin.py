@@ -115,7 +115,14 @@ class RoundForm(forms.Form):
         started, ended = round_times(self.night, start, end)
         limit = self.now + CLOCK_SKEW
         if started > limit:
-            self.add_error("start", _("The round cannot start in the future."))
+            self.add_error(
+                "start",
+                _(
+                    "The round cannot start in the future. From 12:00 this page records "
+                    "tonight's round: record last night's round before 12:00, or tell your "
+                    "Bhabinkamtibmas about it."
+                ),
+            )
         elif ended is not None and ended > limit:
             self.add_error("end", _("The round cannot end in the future."))
         elif ended is not None and ended - started > MAX_ROUND:

@@ -103,12 +103,13 @@ def roster_pdf(post: Post, monday: date, checkin_url: str) -> bytes:
     styles = pdfstyle.styles()
     sunday = monday + timedelta(days=6)
     nights = roster.week_nights(post, monday)
+    heading = _("Siskamling roster")  # not inside an f-string: xgettext would not extract it
     week = _("Week of %(start)s - %(end)s") % {
         "start": formats.date_format(monday, "j F"),
         "end": formats.date_format(sunday, "j F Y"),
     }
     story: list[Flowable] = [
-        Paragraph(f"{_('Siskamling roster')} · {_esc(post.name)}", styles["h1"]),
+        Paragraph(f"{heading} · {_esc(post.name)}", styles["h1"]),
         Paragraph(_place(post), styles["body"]),
         Paragraph(f"{_('Coordinator')}: {_esc(post.coordinator_name or '—')}", styles["body"]),
         Paragraph(f"<b>{week}</b>", styles["body"]),
@@ -132,7 +133,7 @@ def roster_pdf(post: Post, monday: date, checkin_url: str) -> bytes:
         rightMargin=1.5 * cm,
         topMargin=1.5 * cm,
         bottomMargin=1.5 * cm,
-        title=f"{_('Siskamling roster')} {post.name} {monday:%Y-%m-%d}",
+        title=f"{heading} {post.name} {monday:%Y-%m-%d}",
     )
     doc.build(story)
     return out.getvalue()
