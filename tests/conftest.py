@@ -234,3 +234,21 @@ def browser() -> Iterator[Any]:
         instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+def local_page(browser: Any, base_url: str, **context_options: Any) -> Any:
+    """A page in a new browser context that reaches only the live server: map tiles and
+    anything else from outside are aborted, so browser tests never depend on the network.
+    ``context_options`` go to ``browser.new_context`` (viewport, locale, geolocation, ...)."""
+    context_options.setdefault("locale", "id-ID")
+    page = browser.new_context(**context_options).new_page()
+
+    def local_only(route: Any) -> None:
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", local_only)
+    page.set_default_timeout(15_000)
+    return page

@@ -15,24 +15,13 @@ import pytest
 from kamtibmas.accounts import roles
 from kamtibmas.geo.models import Kelurahan
 from kamtibmas.reports.models import Report, Status
-from tests.conftest import SELATAN_KELURAHAN, make_user, png_bytes
+from tests.conftest import SELATAN_KELURAHAN, local_page, make_user, png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _page(browser: Any, base_url: str) -> Any:
-    context = browser.new_context(viewport={"width": 412, "height": 900}, locale="id-ID")
-    page = context.new_page()
-
-    def offline(route: Any) -> None:  # no map tiles from outside in tests
-        if route.request.url.startswith(base_url):
-            route.continue_()
-        else:
-            route.abort()
-
-    page.route("**/*", offline)
-    page.set_default_timeout(15_000)
-    return page
+    return local_page(browser, base_url, viewport={"width": 412, "height": 900})
 
 
 def _click_map_at(page: Any, lat: float, lon: float) -> None:

@@ -11,7 +11,7 @@ import pytest
 from kamtibmas.accounts import roles
 from kamtibmas.notifications.models import OutboundMessage
 from kamtibmas.portal.models import PublicAlert, Subscription
-from tests.conftest import SELATAN_KELURAHAN, make_user
+from tests.conftest import SELATAN_KELURAHAN, local_page, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 HEADLINE = "Waspada pencurian sepeda motor di Sepinggan Baru"
@@ -21,16 +21,7 @@ UNLABELLED = """() => [...document.querySelectorAll('main input, main select, ma
 
 
 def _page(browser: Any, base_url: str) -> Any:
-    context = browser.new_context(viewport={"width": 412, "height": 900}, locale="id-ID")
-    page = context.new_page()
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith(base_url) else route.abort()
-        ),
-    )
-    page.set_default_timeout(15_000)
-    return page
+    return local_page(browser, base_url, viewport={"width": 412, "height": 900})
 
 
 def _issue_alert(page: Any, base: str) -> None:

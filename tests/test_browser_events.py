@@ -11,22 +11,13 @@ from django.utils import timezone
 
 from kamtibmas.community.models import Event, Programme, ProgrammeKind, Registration
 from kamtibmas.geo.models import Kelurahan, Unit
-from tests.conftest import SELATAN_KELURAHAN
+from tests.conftest import SELATAN_KELURAHAN, local_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _page(browser: Any, base_url: str) -> Any:
-    context = browser.new_context(viewport={"width": 412, "height": 900}, locale="id-ID")
-    page = context.new_page()
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith(base_url) else route.abort()
-        ),
-    )
-    page.set_default_timeout(15_000)
-    return page
+    return local_page(browser, base_url, viewport={"width": 412, "height": 900})
 
 
 def test_a_resident_registers_for_an_event_from_the_calendar(

@@ -12,6 +12,7 @@ import pytest
 
 from kamtibmas.community.demo import load_demo_programmes
 from kamtibmas.community.models import Event, Registration
+from tests.conftest import local_page
 from tests.test_browser import _log_in
 from tests.test_siskamling_posts import make_post
 
@@ -21,18 +22,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 def _phone_page(browser: Any, base_url: str) -> Any:
-    context = browser.new_context(viewport=PHONE, locale="id-ID")
-    page = context.new_page()
-
-    def offline(route: Any) -> None:  # no map tiles from outside in tests
-        if route.request.url.startswith(base_url):
-            route.continue_()
-        else:
-            route.abort()
-
-    page.route("**/*", offline)
-    page.set_default_timeout(15_000)
-    return page
+    return local_page(browser, base_url, viewport=PHONE)
 
 
 def _page_width(page: Any, url: str) -> int:

@@ -12,7 +12,7 @@ import pytest
 from kamtibmas.accounts import roles
 from kamtibmas.geo.models import Unit
 from kamtibmas.patrols.models import PatrolTeam, Visit
-from tests.conftest import SELATAN_KELURAHAN, make_user, point_in
+from tests.conftest import SELATAN_KELURAHAN, local_page, make_user, point_in
 from tests.test_browser import _log_in
 from tests.test_patrol_field import SELATAN, make_plan
 
@@ -20,22 +20,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.django_db(trans
 
 
 def _phone(browser: Any, base_url: str, lat: float, lon: float) -> tuple[Any, Any]:
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-        locale="id-ID", geolocation={"latitude": lat, "longitude": lon, "accuracy": 14},
+    page = local_page(
+        browser, base_url, viewport={"width": 390, "height": 844}, is_mobile=True,
+        has_touch=True, geolocation={"latitude": lat, "longitude": lon, "accuracy": 14},
         permissions=["geolocation"], service_workers="block",
     )  # fmt: skip
-    page = context.new_page()
-
-    def no_outside(route: Any) -> None:  # no map tiles from outside in tests
-        if route.request.url.startswith(base_url):
-            route.continue_()
-        else:
-            route.abort()
-
-    page.route("**/*", no_outside)
-    page.set_default_timeout(15_000)
-    return context, page
+    return page.context, page
 
 
 def _pending(page: Any) -> int:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from kamtibmas.incidents.models import Incident
 from kamtibmas.portal.demo_content import load_demo_content
 from kamtibmas.portal.models import PublicAlert
-from tests.conftest import SELATAN_KELURAHAN, UTARA_KELURAHAN, point_in
+from tests.conftest import SELATAN_KELURAHAN, UTARA_KELURAHAN, local_page, point_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -91,18 +91,7 @@ HEADINGS_JS = """() => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
 
 
 def _page(browser: Any, base_url: str) -> Any:
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
-    page = context.new_page()
-
-    def offline(route: Any) -> None:  # no map tiles from outside in tests
-        if route.request.url.startswith(base_url):
-            route.continue_()
-        else:
-            route.abort()
-
-    page.route("**/*", offline)
-    page.set_default_timeout(15_000)
-    return page
+    return local_page(browser, base_url, viewport={"width": 360, "height": 740})
 
 
 def _content() -> None:

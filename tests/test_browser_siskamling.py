@@ -14,27 +14,18 @@ from django.utils import timezone
 from kamtibmas.reports.models import Channel, Report
 from kamtibmas.siskamling import checkin
 from kamtibmas.siskamling.models import CheckIn, PostReport, RosterNight
+from tests.conftest import local_page
 from tests.test_siskamling_posts import make_post
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
 
 def _phone(browser: Any, base_url: str) -> tuple[Any, Any]:
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-        locale="id-ID", java_script_enabled=False,
+    page = local_page(
+        browser, base_url, viewport={"width": 360, "height": 740}, is_mobile=True,
+        has_touch=True, java_script_enabled=False,
     )  # fmt: skip
-    page = context.new_page()
-
-    def no_outside(route: Any) -> None:
-        if route.request.url.startswith(base_url):
-            route.continue_()
-        else:
-            route.abort()
-
-    page.route("**/*", no_outside)
-    page.set_default_timeout(15_000)
-    return context, page
+    return page.context, page
 
 
 def test_coordinator_records_a_round_and_reports_something_suspicious(
