@@ -95,7 +95,7 @@ def serve_camera(camera: Camera, sink: Sink, stop: threading.Event,
             if period and frame.t < next_at:
                 continue  # above the camera's fps target: skip this frame
             next_at = frame.t + period
-            status.frame(frame.wall if frame.wall is not None else time.time())
+            status.frame(frame.wall if frame.wall is not None else time.time(), frame.image)
             for ev in pipe.process(frame.image, frame.t, frame.wall).events:
                 sink.send(ev)
     finally:
@@ -116,7 +116,7 @@ def _serve_file(
         delay = frame.t - (time.monotonic() - t0)
         if delay > 0:
             stop.wait(delay)
-        status.frame(start + frame.t)
+        status.frame(start + frame.t, frame.image)
         for ev in pipe.process(frame.image, frame.t, start + frame.t).events:
             sink.send(ev)
     status.lost()
@@ -130,7 +130,12 @@ def run(config: Config, sink: Sink, stop: threading.Event | None = None,
     ``server`` in the config, report each camera's status to it every 30 seconds.
     ``detect_every`` overrides every camera's own setting."""
     stop = stop or threading.Event()
-    statuses = {cam.name: CameraStatus(cam.name) for cam in config.cameras}
+    statuses = {
+        cam.name: CameraStatus(
+            cam.name, masks=cam.privacy_masks, thumbnail_every_s=cam.thumbnail_every_s
+        )
+        for cam in config.cameras
+    }
     threads = [
         threading.Thread(
             target=serve_camera,

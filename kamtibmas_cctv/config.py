@@ -144,6 +144,9 @@ class Camera(_Strict):
     privacy_masks: list[list[Point]] = Field(default_factory=list)
     detector: Detector = Field(default_factory=Detector)
     tamper: Tamper = Field(default_factory=Tamper)
+    # A small masked picture of the frame with the status heartbeat every this many seconds,
+    # for the server's zone editor (0: never).
+    thumbnail_every_s: float = Field(default=300.0, ge=0)
 
     @field_validator("url")
     @classmethod

@@ -18,7 +18,7 @@ from ninja import Status as Reply
 
 from kamtibmas.accounts.api_auth import Principal, require_write
 from kamtibmas.api_errors import ApiError
-from kamtibmas.cctv import ingest, scoping
+from kamtibmas.cctv import ingest, scoping, stills
 from kamtibmas.cctv.api_auth import WORKER_AUTH
 from kamtibmas.cctv.models import Camera
 from kamtibmas.reports.schemas import ErrorOut
@@ -60,6 +60,11 @@ class StatusIn(Schema):
     online: bool
     last_frame_at: datetime | None = None
     measured_fps: float | None = None
+    # Every few minutes: a small JPEG of the current frame, privacy masks applied (base64),
+    # and the source frame's size, for the zone editor (docs/cctv.md, "Zones").
+    thumbnail_jpeg: str | None = None
+    frame_width: int | None = None
+    frame_height: int | None = None
 
 
 class StatusOut(Schema):
@@ -118,7 +123,13 @@ def post_status(request: Any, payload: StatusIn) -> StatusOut:
     camera = _camera(request.auth, payload.camera)
     if payload.measured_fps is not None and not 0 <= payload.measured_fps <= 1000:
         raise _invalid(ingest.IngestError("measured_fps", _("The frame rate is out of range.")))
+    try:
+        thumbnail = ingest.decode_snapshot(payload.thumbnail_jpeg)
+    except ingest.IngestError as exc:
+        raise _invalid(ingest.IngestError("thumbnail_jpeg", exc.message)) from None
     ingest.apply_status(
         camera, payload.online, payload.last_frame_at, payload.measured_fps, request.auth.user
     )
+    if thumbnail is not None:
+        stills.store_heartbeat(camera, thumbnail, payload.frame_width, payload.frame_height)
     return StatusOut(camera=camera.name, online=camera.online)

@@ -13,6 +13,7 @@ from kamtibmas.cctv import recording
 from kamtibmas.cctv.coverage import MAX_RANGE_M
 from kamtibmas.cctv.models import Alert, Camera
 from kamtibmas.cctv.streams import is_supported, strip_credentials
+from kamtibmas.cctv.zones import outside_frame
 from kamtibmas.geo import lookup
 from kamtibmas.geo.models import Unit
 
@@ -130,6 +131,9 @@ class CameraForm(forms.ModelForm):
             if any((width and x > width) or (height and y > height) for x, y in polygon):
                 self.add_error("privacy_masks", _("A mask reaches outside the frame."))
                 break
+        zone_shapes = [zone.get("polygon") or [] for zone in self.instance.zones or []]
+        if width and height and outside_frame(zone_shapes, width, height):
+            self.add_error("width", _("A zone reaches outside this frame: redraw the zones first."))
         lat, lon = data.get("lat"), data.get("lon")
         if lat is not None and lon is not None:
             area = lookup.find_area(lat, lon)

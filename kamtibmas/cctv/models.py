@@ -43,6 +43,13 @@ class Camera(models.Model):
     height = models.PositiveIntegerField(_("height (pixels)"), null=True, blank=True)
     fps = models.FloatField(_("frames per second"), null=True, blank=True)
     privacy_masks = models.JSONField(_("privacy masks"), default=list, blank=True)
+    # Zones with their rules, in source-frame pixels (validated by cctv/zones.py as the
+    # worker validates them): [{name, polygon: [[x, y], ...], rules: [{kind, ...}]}].
+    zones = models.JSONField(_("zones"), default=list, blank=True)
+    # The latest still of the camera (masked thumbnail from the worker's heartbeat, or an
+    # operator's screenshot) to draw zones on: a path under MEDIA_ROOT, replaced each time.
+    still = models.CharField(max_length=200, blank=True)
+    still_at = models.DateTimeField(null=True, blank=True)
     retention_days = models.PositiveIntegerField(_("retention (days)"), default=30)
     shared_with_police = models.BooleanField(_("shared with the police"), default=False)
     is_active = models.BooleanField(_("active"), default=True)

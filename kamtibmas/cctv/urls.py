@@ -29,3 +29,14 @@ urlpatterns += [
 from kamtibmas.cctv import risk_views  # noqa: E402
 
 urlpatterns += [path("risiko.geojson", risk_views.risk_geojson, name="risk_geojson")]
+
+# Zones and privacy masks drawn on the camera's picture; the worker's cctv.yaml
+# (kamtibmas/cctv/views_zones.py).
+from kamtibmas.cctv import views_zones  # noqa: E402
+
+urlpatterns += [
+    path("kamera/<int:pk>/zona/", views_zones.camera_zones, name="camera_zones"),
+    path("kamera/<int:pk>/gambar.jpg", views_zones.camera_still, name="camera_still"),
+    path("kamera/<int:pk>/cctv.yaml", views_zones.camera_worker_yaml, name="camera_worker_yaml"),
+    path("cctv.yaml", views_zones.worker_yaml_all, name="worker_yaml_all"),
+]

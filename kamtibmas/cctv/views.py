@@ -19,6 +19,7 @@ from kamtibmas.cctv import scoping, services
 from kamtibmas.cctv.forms import AlertFilterForm, CameraForm
 from kamtibmas.cctv.geometry import sector_polygon
 from kamtibmas.cctv.models import Alert, Camera
+from kamtibmas.cctv.worker_config import env_name
 from kamtibmas.forecasts import access
 from kamtibmas.reports.views_staff import officer_required
 
@@ -84,6 +85,7 @@ def camera_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": camera.events.select_related("actor").order_by("-at", "-pk")[:50],
         "alerts": camera.alerts.all()[:20],
         "can_edit": scoping.can_edit(request.user, camera),
+        "worker_env": env_name(camera.name),
     }
     return render(request, "cctv/camera_detail.html", context)
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kamtibmas.cctv.demo import load_demo_cameras
 from kamtibmas.demo import DEFAULT_REPORTS, DEFAULT_SEED, DEMO_PASSWORD, DemoResult, load_demo
 from kamtibmas.demo_community import load_demo_community
 from kamtibmas.demo_incidents import DEFAULT_INCIDENTS
@@ -94,6 +95,7 @@ class Command(BaseCommand):
             f"{patrols.plans_made} past plans made ({patrols.visits_made} visits), "
             f"{patrols.plans_existing} already there; tonight: {patrols.tonight.summary()}"
         )
+        self.stdout.write(f"demo cameras: {load_demo_cameras()} created (zones, masks, a still)")
         for line in load_demo_community(options["seed"]):
             self.stdout.write(line)
         self.stdout.write("\n".join(account_table(result)))
