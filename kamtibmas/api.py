@@ -13,6 +13,8 @@ from ninja.parser import Parser
 
 from kamtibmas import api_errors
 from kamtibmas.cctv.api import router as cctv_router
+from kamtibmas.forecasts.api import router as forecasts_router
+from kamtibmas.patrols.api import router as patrols_router
 from kamtibmas.portal.api import router as public_router
 from kamtibmas.reports.api import router as reports_router
 
@@ -47,7 +49,11 @@ api = NinjaAPI(
         "Public: `POST /reports` (file a report, throttled per IP, `Idempotency-Key` header) "
         "and `GET /reports/track/{code}`. Staff: list, detail, transitions and notes with a "
         "personal API key (`Authorization: Bearer kmt_…` or `X-API-Key`), scope read or "
-        "read_write, or a logged-in session (send `X-CSRFToken` on writes).\n\n"
+        "read_write, or a logged-in session (send `X-CSRFToken` on writes). Staff also read "
+        "forecasts (`/forecasts`) and patrol plans (`/patrols/plans`), scoped to their unit; "
+        "CCTV workers post events and status to `/cctv` with a read_write key.\n\n"
+        "Open data, no key: `GET /public/crime-stats.geojson` (delayed, counts under 3 shown "
+        "as `<3`).\n\n"
         'Errors: `{"code", "message", "fields"}` with a stable code; 400 for invalid '
         "input (also malformed JSON, code `malformed_json`), 401, 403, 404, 409 (`stale`: "
         "someone changed the report; reload), 413, 429 with `Retry-After`. Messages follow "
@@ -62,3 +68,5 @@ api_errors.register(api)
 api.add_router("/reports", reports_router)
 api.add_router("/cctv", cctv_router)
 api.add_router("/public", public_router)
+api.add_router("/forecasts", forecasts_router)
+api.add_router("/patrols", patrols_router)

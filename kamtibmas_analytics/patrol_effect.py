@@ -10,12 +10,20 @@ the same forecast rank band. Within each band that holds both kinds of place::
 
 and the estimate is the average of ``did_b`` weighted by the patrolled places in each band
 (the effect on the patrolled places, "ATT"). Bands with no patrolled or no unpatrolled place
-are dropped (their places are not comparable) and counted in ``n_unmatched_``.
+are dropped (their places are not comparable) and counted in ``n_unmatched_``. A negative
+band marks a place with no stratum at all (e.g. no forecast score): it is never matched and is
+counted in ``n_unmatched_`` too.
 
 Matching on the pre-period level guards against regression to the mean: places picked for
 patrol because they had a bad month would improve next month anyway, and so do unpatrolled
 places with an equally bad month. It does not make the comparison randomised: places may have
 been picked for reasons that also change their crime. Say so when you show the result.
+
+Matching on the forecast is fairer when plans picked their places by forecast rank: the
+forecast may know that a place is heating up (recent incidents nearby) while its past-year
+count looks like that of a quiet place. Bands of past-year level then put rising places
+(patrolled) next to steady ones (unpatrolled), and the rise hides part of the effect.
+``score_bands`` makes the forecast bands, deciles within each unit.
 
 The interval is a seeded bootstrap over places (resampled within each band, patrolled and
 unpatrolled separately) or the analytic normal interval of the same stratified estimator.
@@ -48,7 +56,10 @@ __all__ = [
     "REDUCTION",
     "PatrolEffect",
     "PlaceChange",
+    "WeekEffect",
+    "event_study",
     "level_bands",
+    "score_bands",
     "split_panel",
 ]
 
@@ -76,6 +87,33 @@ def level_bands(before: npt.ArrayLike, n_bands: int = 10) -> IntArray:
     raw = np.searchsorted(edges, values, side="left")
     bands: IntArray = np.unique(raw, return_inverse=True)[1].astype(np.int64)
     return bands
+
+
+def score_bands(
+    scores: npt.ArrayLike, within: npt.ArrayLike | None = None, n_bands: int = 10
+) -> IntArray:
+    """Quantile bands of a score (e.g. a place's forecast rank), computed separately within
+    each group of ``within`` (e.g. the unit whose forecast scored the place), so a place is
+    only ever compared with places of the same group. Bands are numbered across groups without
+    overlap; a place whose score is NaN gets -1 (no stratum, never matched).
+
+    >>> score_bands([0.1, 0.9, 0.5, float("nan"), 0.2, 0.8], within=[1, 1, 1, 1, 2, 2],
+    ...             n_bands=2).tolist()
+    [0, 1, 0, -1, 2, 3]
+    """
+    values = np.asarray(scores, dtype=np.float64)
+    groups = np.zeros(values.shape, np.int64) if within is None else np.asarray(within)
+    if groups.shape != values.shape:
+        raise ValueError("within must have one entry per place")
+    out = np.full(values.shape, -1, dtype=np.int64)
+    known = np.isfinite(values)
+    offset = 0
+    for group in np.unique(groups[known]):
+        chosen = known & (groups == group)
+        bands = level_bands(values[chosen], n_bands)
+        out[chosen] = bands + offset
+        offset += int(bands.max()) + 1
+    return out
 
 
 def split_panel(counts: npt.ArrayLike, start: int) -> tuple[FloatArray, FloatArray, int, int]:
@@ -118,8 +156,8 @@ class PatrolEffect:
 
     Parameters (keyword only)
     -------------------------
-    bands : optional per-place strata (e.g. forecast rank bands); default: ``level_bands`` of
-        the before counts with ``n_bands`` bands.
+    bands : optional per-place strata (e.g. ``score_bands`` of the forecast; a negative band
+        leaves the place out); default: ``level_bands`` of the before counts, ``n_bands``.
     before_length, after_length : lengths of the two periods in any one unit (days, weeks);
         before counts are scaled by ``after_length / before_length``.
     interval : ``"bootstrap"`` (percentile, over places within bands) or ``"analytic"``.
@@ -227,6 +265,82 @@ class PatrolEffect:
 
 
 @dataclass(frozen=True)
+class WeekEffect:
+    """The difference in differences of one week against the places' pre-period mean."""
+
+    week: int  # 0 = the first week of patrolling, negative = weeks before it
+    estimate: float  # crimes per patrolled place in that week; negative = fewer
+    low: float
+    high: float
+
+
+def event_study(
+    panel: npt.ArrayLike,
+    patrolled: npt.ArrayLike,
+    bands: npt.ArrayLike,
+    start: int,
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 1000,
+    random_state: int | None = None,
+) -> list[WeekEffect]:
+    """A difference in differences per week of a places x weeks panel (``start`` the first
+    week of patrolling), each week's counts against the place's mean over the weeks before
+    ``start``, matched within ``bands`` (negative: left out) and weighted by patrolled places,
+    like ``PatrolEffect``. Weeks before ``start`` are leads: they should straddle zero when the
+    two kinds of place moved alike before the patrols; weeks after show how the effect grows
+    or fades. Percentile intervals from one place bootstrap shared by all weeks (resampled
+    within band and kind); an empty list when no band holds both kinds.
+
+    >>> panel = [[1, 1, 0, 0], [1, 1, 0, 0], [1, 1, 1, 1], [1, 1, 1, 1]]
+    >>> [(w.week, w.estimate) for w in event_study(panel, [1, 1, 0, 0], [0] * 4, 2, n_boot=10)]
+    [(-2, 0.0), (-1, 0.0), (0, -1.0), (1, -1.0)]
+    """
+    counts = np.asarray(panel, dtype=np.float64)
+    treated = np.asarray(patrolled, dtype=bool)
+    strata = np.asarray(bands, dtype=np.int64)
+    if counts.ndim != 2 or counts.shape[0] != treated.size or strata.shape != treated.shape:
+        raise ValueError("the panel must be places x weeks, with a flag and a band per place")
+    if not 0 < start < counts.shape[1]:
+        raise ValueError("start must leave at least one week before and one after")
+    if not 0 < confidence < 1 or n_boot < 1:
+        raise ValueError("confidence must lie between 0 and 1 and n_boot be positive")
+    change = counts - counts[:, :start].mean(axis=1, keepdims=True)
+    pairs = [(change[g.treated_index], change[_control_index(g, strata, treated)])
+             for g in _matched_groups(change[:, 0], treated, strata)]  # fmt: skip
+    if not pairs:
+        return []
+    weights = np.array([t.shape[0] for t, _c in pairs], dtype=np.float64)
+    weights /= weights.sum()
+    point = sum(
+        w * (t.mean(axis=0) - c.mean(axis=0)) for w, (t, c) in zip(weights, pairs, strict=True)
+    )
+    rng = np.random.default_rng(random_state)
+    reps = sum(w * (_resampled_means(t, n_boot, rng) - _resampled_means(c, n_boot, rng))
+               for w, (t, c) in zip(weights, pairs, strict=True))  # fmt: skip
+    alpha = 1.0 - confidence
+    low, high = np.quantile(np.asarray(reps), [alpha / 2, 1 - alpha / 2], axis=0)
+    estimate = np.asarray(point)
+    return [
+        WeekEffect(week - start, float(estimate[week]), float(low[week]), float(high[week]))
+        for week in range(counts.shape[1])
+    ]
+
+
+def _control_index(group: _Group, strata: IntArray, treated: npt.NDArray[np.bool_]) -> IntArray:
+    return np.flatnonzero((strata == group.band) & ~treated)
+
+
+def _resampled_means(rows: FloatArray, n_boot: int, rng: np.random.Generator) -> FloatArray:
+    """Means of ``n_boot`` bootstrap resamples of ``rows`` (places x weeks), through
+    multinomial place weights, so memory stays n_boot x places."""
+    n = rows.shape[0]
+    draws = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(np.float64)
+    means: FloatArray = draws @ rows / n
+    return means
+
+
+@dataclass(frozen=True)
 class _Group:
     band: int
     treated: FloatArray  # changes of the patrolled places in the band
@@ -248,7 +362,7 @@ def _matched_groups(
     change: FloatArray, treated: npt.NDArray[np.bool_], bands: IntArray
 ) -> list[_Group]:
     groups = []
-    for band in np.unique(bands):
+    for band in np.unique(bands[bands >= 0]):
         in_band = bands == band
         t_idx = np.flatnonzero(in_band & treated)
         c_idx = np.flatnonzero(in_band & ~treated)
