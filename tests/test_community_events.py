@@ -275,6 +275,22 @@ def test_attendance_cannot_be_ticked_before_the_event_day(
     assert person.attended_at is None
 
 
+def test_the_page_offers_ticks_and_walk_ins_only_from_the_event_day(
+    bhabin_selatan: Any, selatan: Unit
+) -> None:
+    programme = make_programme(selatan)
+    later = make_event(programme, timezone.now() + timedelta(days=5))
+    today = make_event(programme, timezone.now() - timedelta(hours=1))
+    for event in (later, today):
+        register(event)
+    client = login(bhabin_selatan)
+    before = client.get(f"/petugas/kegiatan/acara/{later.pk}/").content.decode()
+    assert f"/petugas/kegiatan/acara/{later.pk}/hadir/" not in before
+    assert "Kehadiran dapat dicatat mulai hari kegiatan." in before
+    on_the_day = client.get(f"/petugas/kegiatan/acara/{today.pk}/").content.decode()
+    assert f"/petugas/kegiatan/acara/{today.pk}/hadir/" in on_the_day
+
+
 def test_a_walk_in_is_added_present_and_bad_input_keeps_values(
     bhabin_selatan: Any, selatan: Unit
 ) -> None:

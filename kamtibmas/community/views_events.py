@@ -141,6 +141,8 @@ def _event_page(
         "can_edit": scoping.can_edit(request.user, event.programme),
         "walk_in": walk_in or WalkInForm(),
         "window": event_rules.attendance_window_shown(event),
+        # Ticking and walk-ins only from the event's day (attendance.py refuses them before).
+        "attendance_open": timezone.now() >= event_rules.attendance_window(event)[0],
         "certificates": certificate.offers_certificates(event),
         "statuses": Event.Status,
     }
