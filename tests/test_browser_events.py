@@ -50,3 +50,24 @@ def test_a_resident_registers_for_an_event_from_the_calendar(
     registration = Registration.objects.get()
     assert page.url.endswith(f"/kegiatan/pendaftaran/{registration.token}/")
     assert registration.phone == "0812 0000 1111"
+
+
+def test_an_organiser_sets_the_events_place_by_tapping_the_map(
+    browser: Any, live_server: Any, live_reference: None
+) -> None:
+    from kamtibmas.accounts import roles
+    from tests.conftest import make_user
+    from tests.test_browser import _log_in
+
+    make_user("bhabin.peta", roles.COMMUNITY_OFFICER, "polsek-balikpapan-selatan")
+    programme = Programme.objects.create(
+        name="Jumat Curhat", kind=ProgrammeKind.DIALOGUE,
+        organising_unit=Unit.objects.get(code="polsek-balikpapan-selatan"),
+    )  # fmt: skip
+    page = _page(browser, live_server.url)
+    _log_in(page, live_server.url, "bhabin.peta")
+    page.goto(f"{live_server.url}/petugas/kegiatan/program/{programme.pk}/acara/baru/")
+    page.locator(".pick-point-map.leaflet-container").click()
+    lat = float(page.input_value("#id_lat"))
+    lon = float(page.input_value("#id_lon"))
+    assert -1.4 < lat < -1.0 and 116.7 < lon < 117.1  # somewhere in Balikpapan

@@ -1,9 +1,12 @@
-/* Post form: tap the map to set the post's latitude and longitude (the inputs stay usable
-   without the map). Kelurahan outlines are the offline base layer. */
+/* Forms with a place (Siskamling post, community event): tap the map to set the latitude and
+   longitude inputs named by data-lat / data-lon (the inputs stay usable without the map).
+   Kelurahan outlines are the offline base layer. Any element with class "pick-point-map". */
 (function () {
   "use strict";
-  var el = document.getElementById("post-pick-map");
-  if (!el || typeof L === "undefined") { return; }
+  if (typeof L === "undefined") { return; }
+  Array.prototype.forEach.call(document.querySelectorAll(".pick-point-map"), pick);
+
+  function pick(el) {
   var latInput = document.getElementById(el.dataset.lat);
   var lonInput = document.getElementById(el.dataset.lon);
   var map = L.map(el).setView([-1.2379, 116.8529], 12);
@@ -35,4 +38,5 @@
   latInput.addEventListener("change", fromInputs);
   lonInput.addEventListener("change", fromInputs);
   fromInputs();
+  }
 })();
