@@ -12,6 +12,10 @@ urlpatterns: list[URLPattern] = [
     path("petugas/konten/baru/", views_content.content_create, name="content_create"),
     path("petugas/konten/<int:pk>/ubah/", views_content.content_edit, name="content_edit"),
     path(
+        "petugas/konten/<int:pk>/pratinjau/", views_content.content_preview, name="content_preview"
+    ),
+    path("petugas/konten/<int:pk>/gambar.jpg", views_content.content_image, name="content_image"),
+    path(
         "petugas/konten/<int:pk>/terbitkan/", views_content.content_publish, name="content_publish"
     ),
     path(

@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from kamtibmas.portal import alerts, atom, cap
+from kamtibmas.portal import alert_states, alerts, atom, cap
 from kamtibmas.portal.forms_alerts import AlertForm
 from kamtibmas.portal.models import PublicAlert
 
@@ -70,7 +70,9 @@ def localized(alert: PublicAlert) -> dict[str, str]:
 def staff_list(request: HttpRequest) -> HttpResponse:
     qs = PublicAlert.objects.prefetch_related("kelurahan").order_by("-created_at")
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "can_edit": alerts.can_edit(request.user), "now": timezone.now()}
+    now = timezone.now()
+    context = {"page": page, "rows": alert_states.with_states(page, now),
+               "can_edit": alerts.can_edit(request.user), "now": now}  # fmt: skip
     return render(request, "portal/alert_staff_list.html", context)
 
 

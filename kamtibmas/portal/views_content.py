@@ -42,6 +42,10 @@ def article_image(request: HttpRequest, slug: str) -> FileResponse:
     """The image of a published article. MEDIA_ROOT also holds report photos, so it is never
     served as a whole: each public file goes through a view that checks it is public."""
     article = get_object_or_404(content.published_articles(), slug=slug)
+    return _image_response(article, f"public, max-age={IMAGE_MAX_AGE_S}")
+
+
+def _image_response(article: Article, cache_control: str) -> FileResponse:
     if not article.image:
         raise Http404
     try:
@@ -49,7 +53,7 @@ def article_image(request: HttpRequest, slug: str) -> FileResponse:
     except OSError:
         raise Http404 from None
     response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = f"public, max-age={IMAGE_MAX_AGE_S}"
+    response["Cache-Control"] = cache_control
     return response
 
 
@@ -73,6 +77,27 @@ def editor_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Http
         return view(request, *args, **kwargs)
 
     return officer_required(wrapper)
+
+
+@editor_required
+@require_safe
+def content_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft (or a published article) exactly as the public page shows it, under a banner,
+    so public relations can check text and image before publishing. Never cached or indexed."""
+    article = get_object_or_404(Article, pk=pk)
+    context = {"article": article, "shown": content.text_of(article), "preview": True}
+    response = render(request, "portal/article_detail.html", context)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@editor_required
+@require_safe
+def content_image(request: HttpRequest, pk: int) -> FileResponse:
+    """An article's image for editors, also while it is a draft (the public route serves only
+    published articles' images)."""
+    return _image_response(get_object_or_404(Article, pk=pk), "private, no-store")
 
 
 @editor_required

@@ -24,6 +24,10 @@ from kamtibmas.siskamling.models import CheckIn, Post, PostReport, RosterNight
 WITA = ZoneInfo("Asia/Makassar")
 # Before this hour (WITA) it is still the previous evening's night.
 NIGHT_TURNS_AT = time(12, 0)
+# Until this hour (WITA) of the next day a coordinator may still record last night's round.
+LATE_ENTRY_UNTIL = time(18, 0)
+TONIGHT, LAST_NIGHT = "tonight", "last"
+NIGHT_CHOICES = (TONIGHT, LAST_NIGHT)
 
 
 def find_post(token: str) -> Post | None:
@@ -59,6 +63,40 @@ def round_times(night: date, start: time, end: time | None) -> tuple[datetime, d
     while ended < started:
         ended += timedelta(days=1)
     return started, ended
+
+
+def default_choice(now: datetime) -> str:
+    """Before noon the coordinator is still on (or just back from) last night's round."""
+    return LAST_NIGHT if now.astimezone(WITA).time() < NIGHT_TURNS_AT else TONIGHT
+
+
+def late_entry_open(now: datetime) -> bool:
+    """Whether the page offers both nights: from noon, when the page turns to tonight, until
+    ``LATE_ENTRY_UNTIL``, so a round written up the next afternoon is not lost."""
+    return NIGHT_TURNS_AT <= now.astimezone(WITA).time() < LATE_ENTRY_UNTIL
+
+
+def choice_allowed(choice: str, now: datetime) -> bool:
+    """Tonight is always allowed (a start in the future is refused by the form); last night
+    until ``LATE_ENTRY_UNTIL`` of the next day."""
+    return choice == TONIGHT or now.astimezone(WITA).time() < LATE_ENTRY_UNTIL
+
+
+def chosen_night(choice: str, now: datetime) -> date:
+    """The evening a choice means; before noon both mean the night still running.
+
+    >>> at = datetime(2026, 3, 3, 14, 0, tzinfo=WITA)
+    >>> chosen_night(LAST_NIGHT, at).isoformat(), chosen_night(TONIGHT, at).isoformat()
+    ('2026-03-02', '2026-03-03')
+    """
+    current = night_date(now)
+    after_noon = now.astimezone(WITA).time() >= NIGHT_TURNS_AT
+    return current - timedelta(days=1) if choice == LAST_NIGHT and after_noon else current
+
+
+def roster_night(post: Post, night: date) -> RosterNight | None:
+    """The roster's night of an evening (None when the roster has none)."""
+    return RosterNight.objects.filter(post=post, date=night).first()
 
 
 def tonight(post: Post, now: datetime | None = None) -> RosterNight | None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kamtibmas.reports.models import Category, Kind
+from kamtibmas.siskamling import checkin
 from kamtibmas.siskamling.checkin import WITA, Round, moment_of_night, round_times
 
 KEY_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
@@ -53,6 +54,9 @@ def split_names(text: str) -> list[str]:
 
 class RoundForm(forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # Which night the round belongs to; chosen by links on the page (no script needed).
+    # The view reads and normalises it (an unknown value means the default night).
+    which_night = forms.CharField(widget=forms.HiddenInput, required=False)
     members = forms.MultipleChoiceField(
         label=gettext_lazy("On duty tonight: who came?"),
         required=False,
@@ -92,9 +96,14 @@ class RoundForm(forms.Form):
     )
 
     def __init__(self, *args: Any, night: date, members: list[str], now: datetime,
-                 **kwargs: Any) -> None:  # fmt: skip
+                 choice: str = checkin.TONIGHT, **kwargs: Any) -> None:  # fmt: skip
         super().__init__(*args, **kwargs)
-        self.night, self.now = night, now
+        self.night, self.now, self.choice = night, now, choice
+        self.fields["which_night"].initial = choice
+        # Before noon the night still running is "tonight" to the coordinator.
+        self.is_last_night = night != checkin.night_date(now)
+        if self.is_last_night:
+            self.fields["members"].label = gettext_lazy("On duty last night: who came?")
         field = cast(forms.MultipleChoiceField, self.fields["members"])
         field.choices = [(name, name) for name in members]
         local = now.astimezone(WITA).replace(second=0, microsecond=0)
@@ -107,8 +116,18 @@ class RoundForm(forms.Form):
     def clean_key(self) -> str:
         return _clean_key(self.cleaned_data.get("key", ""))
 
+    def clean_which_night(self) -> str:
+        return self.choice
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if not checkin.choice_allowed(self.choice, self.now):
+            raise forms.ValidationError(
+                _(
+                    "Last night's round can be recorded until 18:00. Tell your "
+                    "Bhabinkamtibmas about it, or record tonight's round."
+                )
+            )
         start, end = data.get("start"), data.get("end")
         if start is None:
             return data
@@ -118,8 +137,8 @@ class RoundForm(forms.Form):
             self.add_error(
                 "start",
                 _(
-                    "The round cannot start in the future. From 12:00 this page records "
-                    "tonight's round: record last night's round before 12:00, or tell your "
+                    "The round cannot start in the future. To record last night's round, "
+                    'choose "Last night\'s round" above (possible until 18:00), or tell your '
                     "Bhabinkamtibmas about it."
                 ),
             )

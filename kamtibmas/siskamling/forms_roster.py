@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from kamtibmas.geo.models import Kelurahan
 from kamtibmas.siskamling import roster
@@ -108,7 +108,8 @@ def week_choices(today: date) -> list[tuple[str, str]]:
     for k in range(WEEKS_AHEAD):
         monday = roster.week_start(today) + timedelta(weeks=k)
         sunday = monday + timedelta(days=6)
-        label = _("Week %(week)d (%(start)s - %(end)s)") % {
+        # "calendar week": in Indonesian "Pekan", since "Minggu" also means Sunday.
+        label = pgettext("calendar week", "Week %(week)d (%(start)s - %(end)s)") % {
             "week": monday.isocalendar().week,
             "start": formats.date_format(monday, "j M"),
             "end": formats.date_format(sunday, "j M Y"),
@@ -118,7 +119,7 @@ def week_choices(today: date) -> list[tuple[str, str]]:
 
 
 class MakeWeekForm(forms.Form):
-    week = forms.ChoiceField(label=gettext_lazy("Week"))
+    week = forms.ChoiceField(label=pgettext_lazy("calendar week", "Week"))
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

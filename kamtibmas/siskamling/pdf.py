@@ -15,6 +15,7 @@ from typing import Any
 import segno
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -104,7 +105,8 @@ def roster_pdf(post: Post, monday: date, checkin_url: str) -> bytes:
     sunday = monday + timedelta(days=6)
     nights = roster.week_nights(post, monday)
     heading = _("Siskamling roster")  # not inside an f-string: xgettext would not extract it
-    week = _("Week of %(start)s - %(end)s") % {
+    # "calendar week": in Indonesian "Pekan", since "Minggu" also means Sunday.
+    week = pgettext("calendar week", "Week of %(start)s - %(end)s") % {
         "start": formats.date_format(monday, "j F"),
         "end": formats.date_format(sunday, "j F Y"),
     }

@@ -8,6 +8,7 @@ tonight's duty list only: never the coordinator's contact."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from kamtibmas.reports import intake
 from kamtibmas.reports.views_public import _check_throttle
 from kamtibmas.siskamling import checkin
 from kamtibmas.siskamling.forms_checkin import RoundForm, SuspiciousForm
-from kamtibmas.siskamling.models import CheckIn, Post
+from kamtibmas.siskamling.models import CheckIn, Post, RosterNight
 
 ROUND_RATE = "30/h"
 
@@ -44,13 +45,43 @@ def _invalid(request: HttpRequest) -> HttpResponse:
     return _page(request, "siskamling/checkin_invalid.html", {}, status=404)
 
 
-def _round_form(request: HttpRequest, post: Post) -> tuple[RoundForm, Any]:
+def _choice(request: HttpRequest, now: datetime) -> str:
+    """The night asked for (a link on GET, the hidden field on POST), else the default.
+
+    A GET for last night after ``LATE_ENTRY_UNTIL`` falls back to the default; a POST keeps
+    its choice so the form can say why it is refused without losing what was typed."""
+    source = request.POST if request.method == "POST" else request.GET
+    raw = str(source.get("which_night", ""))
+    if raw not in checkin.NIGHT_CHOICES:
+        return checkin.default_choice(now)
+    if request.method != "POST" and not checkin.choice_allowed(raw, now):
+        return checkin.default_choice(now)
+    return raw
+
+
+def _round_form(request: HttpRequest, post: Post) -> tuple[RoundForm, RosterNight | None]:
     now = timezone.now()
-    night = checkin.tonight(post, now)
+    choice = _choice(request, now)
+    night_of = checkin.chosen_night(choice, now)
+    night = checkin.roster_night(post, night_of)
     members = [str(m) for m in (night.members if night else [])]
     data = request.POST if request.method == "POST" else None
-    form = RoundForm(data, night=checkin.night_date(now), members=members, now=now)
+    form = RoundForm(data, night=night_of, members=members, now=now, choice=choice)
     return form, night
+
+
+def _choice_context(form: RoundForm) -> dict[str, Any]:
+    """What the page needs to offer tonight / last night as plain links."""
+    return {
+        "night_of": form.night,
+        "choice": form.choice,
+        "is_last_night": form.is_last_night,
+        # Also after a refused late "last night": the way back to tonight's round.
+        "offer_choice": checkin.late_entry_open(form.now)
+        or not checkin.choice_allowed(form.choice, form.now),
+        "late_entry_open": checkin.late_entry_open(form.now),
+        "late_entry_until": checkin.LATE_ENTRY_UNTIL,
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -68,7 +99,8 @@ def checkin_page(request: HttpRequest, token: str) -> HttpResponse:
         context = {"post": post, "checkin": done, "token": token}
         return _page(request, "siskamling/checkin_done.html", context)
     status = 400 if request.method == "POST" else 200
-    context = {"post": post, "form": form, "night": night, "token": token}
+    context = {"post": post, "form": form, "night": night, "token": token,
+               **_choice_context(form)}  # fmt: skip
     return _page(request, "siskamling/checkin.html", context, status=status)
 
 
