@@ -82,8 +82,10 @@ def parse(request: HttpRequest) -> StatsQuery:
         "`YYYY-MM-DD` stands for its month; default the 12 months up to the cutoff); "
         "`category` all (default), a group (3c, theft, narcotics, violence, disorder) or an "
         "offence code. Only incidents at least 7 days old. Each feature has `count_label` and "
-        "`count` only when 3 or more (`<3` otherwise). A total is the sum of the categories "
-        "with 3 or more (`complete` false when smaller ones were left out). Domestic violence "
+        "`count` only when 3 or more (`<3` otherwise). Every count is the sum of the shown "
+        "atomic counts (one area x one calendar month x one category, shown when 3 or more; "
+        "`complete` false when smaller ones were left out), so subtracting periods, months or "
+        "categories reveals no hidden count. Domestic violence "
         "and sexual offences are never counted in cells. Areas with no incident are left out."
     ),
     response={200: dict[str, Any]},

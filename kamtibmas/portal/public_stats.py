@@ -10,9 +10,14 @@ The rules, each applied here and nowhere else:
   Zero is not protected: it is shown as 0 (areas with nothing are left out of the open data).
 - Sensitive categories (domestic violence, sexual offences) are counted per kelurahan only,
   never in the 500 m cells.
-- Differencing: a total (all crime, a group, a kelurahan's month) is the sum of the parts that
-  are SHOWN, i.e. of the categories with 3 or more. A part under 3 adds nothing, so a total
-  never reveals a hidden part; ``complete`` is False when some part was left out.
+- Differencing: every published number is a sum of ATOMIC cells, an atomic cell being
+  (area = kelurahan or 500 m cell) x (calendar month, WITA) x (offence category). An atomic
+  count of 1 or 2 is suppressed and adds NOTHING to any total; a total over several months,
+  categories or a group is the sum of its shown atomic counts (``complete`` False when some
+  atomic cell was left out). A total is therefore 0, or 3 or more (each shown atom is 3+), and
+  its label is ``"<3"`` only when nothing is shown but something is hidden. Two published
+  numbers of the same geography then differ by a sum of shown atoms only: whatever periods,
+  groups or months are subtracted, no suppressed atomic count comes out.
 """
 
 from __future__ import annotations
@@ -224,19 +229,44 @@ def public_incidents(period: Period, codes: Iterable[str]) -> Any:
     )
 
 
-def kelurahan_counts(period: Period, codes: Iterable[str]) -> dict[str, dict[str, int]]:
-    """{kelurahan code: {category: count}} (true counts, for the rules to protect)."""
+Atom = tuple[date, str]  # (calendar month WITA, offence category) within one area
+
+
+def _month_of(when: date | datetime) -> date:
+    """The 1st of the WITA month of ``when`` (a datetime is made local first)."""
+    if isinstance(when, datetime):
+        when = timezone.localtime(when).date() if timezone.is_aware(when) else when.date()
+    return when.replace(day=1)
+
+
+def kelurahan_atoms(
+    period: Period, codes: Iterable[str], kelurahan_code: str = ""
+) -> dict[str, dict[Atom, int]]:
+    """{kelurahan code: {(month, category): count}}: the true atomic counts of the kelurahan
+    geography, for the rules to protect. Incidents without a kelurahan are the area ``""``
+    (they count in the city-wide trend only, never on the map)."""
+    query = public_incidents(period, codes)
+    if kelurahan_code:
+        query = query.filter(kelurahan_code=kelurahan_code)
+    month = TruncMonth("occurred_from", tzinfo=timezone.get_current_timezone())
     rows = (
-        public_incidents(period, codes)
-        .exclude(kelurahan_code="")
-        .values_list("kelurahan_code", "category")
+        query.annotate(month=month)
+        .values_list("kelurahan_code", "month", "category")
         .annotate(n=Count("id"))
         .order_by()
     )
-    out: dict[str, dict[str, int]] = defaultdict(dict)
-    for code, category, n in rows:
-        out[code][category] = n
+    out: dict[str, dict[Atom, int]] = defaultdict(dict)
+    for code, when, category, n in rows:
+        atom = (_month_of(when), category)
+        out[code][atom] = out[code].get(atom, 0) + n
     return out
+
+
+def kelurahan_counts(period: Period, codes: Iterable[str]) -> dict[str, dict[Atom, int]]:
+    """{kelurahan code: {(month, category): count}} of the placed incidents (the map)."""
+    atoms = kelurahan_atoms(period, codes)
+    atoms.pop("", None)
+    return atoms
 
 
 def cell_of(x: float, y: float) -> tuple[int, int]:
@@ -256,37 +286,36 @@ def cell_polygon(ix: int, iy: int) -> list[list[float]]:
     return [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat, strict=True)]
 
 
-def cell_counts(period: Period, codes: Iterable[str]) -> dict[tuple[int, int], dict[str, int]]:
-    """{(ix, iy): {category: count}} without the sensitive categories (never below kelurahan)."""
+def cell_counts(period: Period, codes: Iterable[str]) -> dict[tuple[int, int], dict[Atom, int]]:
+    """{(ix, iy): {(month, category): count}} without the sensitive categories (never below
+    kelurahan): the true atomic counts of the cell geography."""
     allowed = [c for c in codes if c not in SENSITIVE_CATEGORIES]
     rows = list(
         public_incidents(period, allowed)
         .exclude(lat=None)
         .exclude(lon=None)
-        .values_list("lon", "lat", "category")
+        .values_list("lon", "lat", "occurred_from", "category")
         .order_by()
     )
-    out: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    out: dict[tuple[int, int], dict[Atom, int]] = defaultdict(lambda: defaultdict(int))
     if not rows:
         return out
-    lon, lat, cats = zip(*rows, strict=True)
+    lon, lat, whens, cats = zip(*rows, strict=True)
     xs, ys = _transformer(WGS84, UTM_50S).transform(np.array(lon), np.array(lat))
-    for x, y, category in zip(xs, ys, cats, strict=True):
-        out[cell_of(float(x), float(y))][category] += 1
+    for x, y, when, category in zip(xs, ys, whens, cats, strict=True):
+        out[cell_of(float(x), float(y))][(_month_of(when), category)] += 1
     return out
 
 
-def monthly_counts(period: Period, codes: Iterable[str], kelurahan_code: str = "") -> Any:
-    """{month (date of the 1st, WITA): {category: count}}, optionally of one kelurahan."""
-    query = public_incidents(period, codes)
-    if kelurahan_code:
-        query = query.filter(kelurahan_code=kelurahan_code)
-    month = TruncMonth("occurred_from", tzinfo=timezone.get_current_timezone())
-    rows = query.annotate(month=month).values_list("month", "category").annotate(n=Count("id"))
-    out: dict[date, dict[str, int]] = defaultdict(dict)
-    for when, category, n in rows.order_by():
-        first = when.date() if isinstance(when, datetime) else when
-        out[first.replace(day=1)][category] = n
+def monthly_counts(
+    period: Period, codes: Iterable[str], kelurahan_code: str = ""
+) -> dict[date, list[int]]:
+    """{month (date of the 1st, WITA): atomic counts of that month}, over every kelurahan (and
+    the unplaced incidents) or of one kelurahan: one entry per (area, category)."""
+    out: dict[date, list[int]] = defaultdict(list)
+    for atoms in kelurahan_atoms(period, codes, kelurahan_code).values():
+        for (month, _category), n in atoms.items():
+            out[month].append(n)
     return out
 
 
@@ -335,7 +364,7 @@ class MonthPoint:
 def monthly_trend(period: Period, selection: str, kelurahan_code: str = "") -> list[MonthPoint]:
     """Every month of the period (also empty ones) with its protected total."""
     counts = monthly_counts(period, categories_of(selection), kelurahan_code)
-    return [MonthPoint(m, Protected.of(counts.get(m, {}).values())) for m in period.months()]
+    return [MonthPoint(m, Protected.of(counts.get(m, []))) for m in period.months()]
 
 
 def kelurahan_month_summary(kelurahan_code: str, year: int, month: int) -> dict[str, Any]:
@@ -346,7 +375,8 @@ def kelurahan_month_summary(kelurahan_code: str, year: int, month: int) -> dict[
     kelurahan = Kelurahan.objects.get(code=kelurahan_code)
     first = date(year, month, 1)
     period = make_period(first, first)  # StatsError when the month is after the cutoff
-    counts = monthly_counts(period, CATEGORY_CODES, kelurahan_code).get(first, {})
+    atoms = kelurahan_atoms(period, CATEGORY_CODES, kelurahan_code).get(kelurahan_code, {})
+    counts = {category: n for (month, category), n in atoms.items() if month == first}
     total = Protected.of(counts.values())
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return {
