@@ -16,9 +16,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from kamtibmas.accounts.api_auth import STAFF_AUTH, Principal
+from kamtibmas import api_staff
+from kamtibmas.accounts.api_auth import STAFF_AUTH
 from kamtibmas.analytics.layers import cell_polygons
-from kamtibmas.api_errors import ApiError, invalid, not_found
+from kamtibmas.api_errors import invalid, not_found
 from kamtibmas.forecasts import access, scoring
 from kamtibmas.forecasts.api_schemas import ForecastDetailOut, ForecastFilters, ForecastPageOut
 from kamtibmas.forecasts.explain import explanation_lines
@@ -27,11 +28,8 @@ from kamtibmas.forecasts.models import WEEK_KIND, ForecastEvent, ForecastRun, Fo
 from kamtibmas.forecasts.services import log
 from kamtibmas.forecasts.shifts import configured_shifts
 from kamtibmas.forecasts.windows import parse_moment
-from kamtibmas.geo.models import Unit
 from kamtibmas.reports.schemas import ErrorOut, wita
-from kamtibmas.reports.scoping import sees_all
 
-MAX_CODE = 60
 MAX_ID = 2**63  # ids beyond a bigint never exist (and would overflow the query)
 router = Router(tags=["forecasts"])
 
@@ -40,27 +38,14 @@ GEOJSON = "application/geo+json"
 
 
 def staff_user(request: HttpRequest) -> Any:
-    """The caller's user if staff; residents get 403 (forecasts are never for the public)."""
-    principal: Principal = request.auth  # type: ignore[attr-defined]
-    user = principal.user
-    if not (sees_all(user) or getattr(user, "is_officer", False)):
-        raise ApiError(403, "forbidden", _("Forecasts are for police staff only."))
-    return user
+    return api_staff.staff_user(request, _("Forecasts are for police staff only."))
 
 
 # ---- filters -------------------------------------------------------------------------------
 
 
 def _unit_filter(user: Any, code: str) -> set[int]:
-    """Ids of the unit ``code`` and the units below it; 400 unless it is one of the user's."""
-    code = code.strip()
-    unit = None
-    if code.isascii() and code.isprintable() and len(code) <= MAX_CODE:  # no NUL for PostgreSQL
-        unit = Unit.objects.filter(code=code, is_active=True).first()
-    visible = access.visible_unit_ids(user)
-    if unit is None or (visible is not None and unit.pk not in visible):
-        raise invalid({"unit": [_("Unknown unit, or not one of your units.")]})
-    return unit.descendant_ids()
+    return api_staff.unit_and_below(code, access.visible_unit_ids(user))
 
 
 def _moment(name: str, raw: str) -> datetime:

@@ -16,19 +16,18 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
-from kamtibmas.accounts.api_auth import STAFF_AUTH, Principal
-from kamtibmas.api_errors import ApiError, invalid, not_found
+from kamtibmas import api_staff
+from kamtibmas.accounts.api_auth import STAFF_AUTH
+from kamtibmas.api_errors import invalid, not_found
 from kamtibmas.forecasts.explain import explanation_lines
 from kamtibmas.forecasts.groups import CRIME_GROUPS
 from kamtibmas.forecasts.shifts import configured_shifts
-from kamtibmas.geo.models import Unit
 from kamtibmas.patrols import dosage, plan_access
 from kamtibmas.patrols.api_schemas import PlanDetailOut, PlanFilters, PlanPageOut
 from kamtibmas.patrols.models import PatrolPlan, PatrolStop, PlanStatus, Visit
 from kamtibmas.reports.schemas import ErrorOut, wita
 from kamtibmas.reports.scoping import sees_all
 
-MAX_CODE = 60
 MAX_ID = 2**63  # ids beyond a bigint never exist (and would overflow the query)
 router = Router(tags=["patrols"])
 
@@ -37,26 +36,15 @@ LISTED_STATUSES = (PlanStatus.DRAFT, PlanStatus.ISSUED, PlanStatus.CLOSED)
 
 
 def staff_user(request: HttpRequest) -> Any:
-    """The caller's user if staff; residents get 403 (plans are never for the public)."""
-    principal: Principal = request.auth  # type: ignore[attr-defined]
-    user = principal.user
-    if not (sees_all(user) or getattr(user, "is_officer", False)):
-        raise ApiError(403, "forbidden", _("Patrol plans are for police staff only."))
-    return user
+    return api_staff.staff_user(request, _("Patrol plans are for police staff only."))
 
 
 # ---- filters -------------------------------------------------------------------------------
 
 
 def _unit_ids(user: Any, code: str) -> set[int]:
-    """The unit ``code`` and the units below it; 400 unless it is one of the user's."""
-    code = code.strip()
-    unit = None
-    if code.isascii() and code.isprintable() and len(code) <= MAX_CODE:  # no NUL for PostgreSQL
-        unit = Unit.objects.filter(code=code, is_active=True).first()
-    if unit is None or not (sees_all(user) or unit.pk in user.unit.descendant_ids()):
-        raise invalid({"unit": [_("Unknown unit, or not one of your units.")]})
-    return unit.descendant_ids()
+    visible = None if sees_all(user) else user.unit.descendant_ids()
+    return api_staff.unit_and_below(code, visible)
 
 
 def _day(raw: str) -> date:
