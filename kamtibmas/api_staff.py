@@ -11,9 +11,12 @@ from django.utils.translation import gettext as _
 from kamtibmas.accounts.api_auth import Principal
 from kamtibmas.api_errors import ApiError, invalid
 from kamtibmas.geo.models import Unit
+from kamtibmas.reports.schemas import ErrorOut
 from kamtibmas.reports.scoping import sees_all
 
 MAX_CODE = 60
+# The error responses every staff endpoint documents (all in the {code, message, fields} shape).
+STAFF_ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 429)}
 
 
 def staff_user(request: HttpRequest, refusal: str) -> Any:

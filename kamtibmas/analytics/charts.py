@@ -22,7 +22,8 @@ def _hex(rgb: Sequence[int]) -> str:
     return "#" + "".join(f"{int(c):02x}" for c in rgb[:3])
 
 
-def _svg(width: int, height: int, body: list[str], title: str) -> str:
+def svg_document(width: int, height: int, body: list[str], title: str) -> str:
+    """Wrap chart ``body`` elements in an accessible SVG document (role img, labelled)."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{escape(title)}" class="chart" font-family="sans-serif" '
@@ -45,7 +46,7 @@ def bar_svg(labels: Sequence[str], values: Sequence[float], *, title: str, width
             f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 6}" fill="{BLUE}"/>'
             f'<text x="{left + w + 4:.1f}" y="{y + 15}" fill="{INK}">{value:g}</text>'
         )
-    return _svg(width, height, body, title)
+    return svg_document(width, height, body, title)
 
 
 def _line_geometry(
@@ -105,7 +106,7 @@ def line_svg(
                 f'<text x="{x:.1f}" y="{height - 12}" text-anchor="middle" fill="{INK}">'
                 f"{escape(label)}</text>"
             )
-    return _svg(width, height, body, title)
+    return svg_document(width, height, body, title)
 
 
 def lines_svg(
@@ -144,7 +145,7 @@ def lines_svg(
                 f'<text x="{pad[0] + i * span_x:.1f}" y="{height - 12}" text-anchor="middle" '
                 f'fill="{INK}">{escape(label)}</text>'
             )
-    return _svg(width, height, body, title)
+    return svg_document(width, height, body, title)
 
 
 def heatmap_svg(
@@ -176,7 +177,7 @@ def heatmap_svg(
                 f'height="{cell - 1:.1f}" fill="{fill}"><title>{escape(row_labels[r])} '
                 f"{h:02d}:00 · {matrix[r, h]:.1f}</title></rect>"
             )
-    return _svg(width, height, body, title)
+    return svg_document(width, height, body, title)
 
 
 # ---- PNG ------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from PIL import Image, UnidentifiedImageError
 
 from kamtibmas.cctv.ingest import SNAPSHOT_DIR
 from kamtibmas.cctv.models import Alert, Camera
+from kamtibmas.media import media_file
 from kamtibmas.reports.photos import PhotoError, clean_photo
 
 MAX_WIDTH = 1280
@@ -60,15 +61,6 @@ def store_upload(camera: Camera, upload: IO[bytes]) -> tuple[int, int]:
     dropped); returns its (width, height). Raises PhotoError with a message for the user."""
     clean = clean_photo(upload, name=getattr(upload, "name", "screenshot"))
     return store_still(camera, clean.content.read())
-
-
-def media_file(relative: str) -> Path | None:
-    """The file at ``relative`` under MEDIA_ROOT, if it is one and stays inside."""
-    if not relative:
-        return None
-    root = Path(settings.MEDIA_ROOT).resolve()
-    path = (root / relative).resolve()
-    return path if root in path.parents and path.is_file() else None
 
 
 def latest_snapshot_alert(camera: Camera) -> Alert | None:

@@ -3,14 +3,12 @@ Views stay thin: scoping decides what is visible, services change things."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +19,7 @@ from kamtibmas.cctv.geometry import sector_polygon
 from kamtibmas.cctv.models import Alert, Camera
 from kamtibmas.cctv.worker_config import env_name
 from kamtibmas.forecasts import access
+from kamtibmas.media import media_path_response
 from kamtibmas.reports.views_staff import officer_required
 
 PER_PAGE = 50
@@ -140,14 +139,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def alert_snapshot(request: HttpRequest, pk: int) -> FileResponse:
     """The alert's snapshot, to staff who may see the alert (never a public URL)."""
-    alert = _alert(request, pk)
-    root = Path(settings.MEDIA_ROOT).resolve()
-    path = (root / alert.snapshot).resolve() if alert.snapshot else None
-    if path is None or root not in path.parents or not path.is_file():
-        raise Http404
-    response = FileResponse(path.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return media_path_response(_alert(request, pk).snapshot)
 
 
 @officer_required

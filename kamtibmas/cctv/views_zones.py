@@ -20,6 +20,7 @@ from PIL import Image
 from kamtibmas.accounts import audit
 from kamtibmas.cctv import scoping, stills, worker_config, zones
 from kamtibmas.cctv.models import Camera
+from kamtibmas.media import media_file, media_path_response
 from kamtibmas.reports.photos import PhotoError
 from kamtibmas.reports.views_staff import officer_required
 
@@ -39,7 +40,7 @@ def _picture_size(camera: Camera) -> tuple[int, int] | None:
     if source is None:
         return None
     relative = camera.still if source["kind"] == "still" else source["alert"].snapshot
-    path = stills.media_file(relative)
+    path = media_file(relative)
     try:
         with Image.open(path) as image:  # type: ignore[arg-type]
             return image.size
@@ -176,12 +177,7 @@ def camera_zones(request: HttpRequest, pk: int) -> HttpResponse:
 def camera_still(request: HttpRequest, pk: int) -> FileResponse:
     """The camera's latest still, to staff who may see the camera (never a public URL)."""
     camera = get_object_or_404(scoping.cameras_for(request.user), pk=pk)
-    path = stills.media_file(camera.still)
-    if path is None:
-        raise Http404
-    response = FileResponse(path.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return media_path_response(camera.still)
 
 
 def _yaml_response(text: str) -> HttpResponse:

@@ -28,12 +28,12 @@ from kamtibmas.forecasts.models import WEEK_KIND, ForecastEvent, ForecastRun, Fo
 from kamtibmas.forecasts.services import log
 from kamtibmas.forecasts.shifts import configured_shifts
 from kamtibmas.forecasts.windows import parse_moment
-from kamtibmas.reports.schemas import ErrorOut, wita
+from kamtibmas.reports.schemas import wita
 
 MAX_ID = 2**63  # ids beyond a bigint never exist (and would overflow the query)
 router = Router(tags=["forecasts"])
 
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
+ERRORS = api_staff.STAFF_ERRORS
 GEOJSON = "application/geo+json"
 
 

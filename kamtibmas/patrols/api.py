@@ -25,13 +25,13 @@ from kamtibmas.forecasts.shifts import configured_shifts
 from kamtibmas.patrols import dosage, plan_access
 from kamtibmas.patrols.api_schemas import PlanDetailOut, PlanFilters, PlanPageOut
 from kamtibmas.patrols.models import PatrolPlan, PatrolStop, PlanStatus, Visit
-from kamtibmas.reports.schemas import ErrorOut, wita
+from kamtibmas.reports.schemas import wita
 from kamtibmas.reports.scoping import sees_all
 
 MAX_ID = 2**63  # ids beyond a bigint never exist (and would overflow the query)
 router = Router(tags=["patrols"])
 
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
+ERRORS = api_staff.STAFF_ERRORS
 LISTED_STATUSES = (PlanStatus.DRAFT, PlanStatus.ISSUED, PlanStatus.CLOSED)
 
 

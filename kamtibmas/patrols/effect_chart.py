@@ -44,7 +44,7 @@ def event_svg(weeks: Sequence[WeekEffect], labels: Sequence[str], *, title: str)
         if k % every == 0:
             body.append(f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="middle" '
                         f'fill="{charts.INK}">{escape(label)}</text>')  # fmt: skip
-    return charts._svg(WIDTH, HEIGHT, body, title)
+    return charts.svg_document(WIDTH, HEIGHT, body, title)
 
 
 def _axis_line(y: float, label: str) -> str:

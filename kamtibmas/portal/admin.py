@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from kamtibmas.portal import public_stats  # noqa: F401 - registers the delay check at start-up
 from kamtibmas.portal.models import Article
 
 

@@ -9,11 +9,12 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kamtibmas.media import stored_file_response
 from kamtibmas.portal import content
 from kamtibmas.portal.forms_content import ArticleForm
 from kamtibmas.portal.models import Article
@@ -46,15 +47,9 @@ def article_image(request: HttpRequest, slug: str) -> FileResponse:
 
 
 def _image_response(article: Article, cache_control: str) -> FileResponse:
-    if not article.image:
-        raise Http404
-    try:
-        handle = article.image.open("rb")
-    except OSError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = cache_control
-    return response
+    return stored_file_response(
+        article.image, content_type="image/jpeg", cache_control=cache_control
+    )
 
 
 @require_safe

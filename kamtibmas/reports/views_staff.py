@@ -3,7 +3,6 @@ actions. Views stay thin: scoping decides what is visible, workflow changes thin
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kamtibmas.accounts import audit
 from kamtibmas.accounts.models import AuditEvent
+from kamtibmas.media import stored_file_response
 from kamtibmas.reports import incident_link, queries, scoping, workflow
 from kamtibmas.reports.models import Report, Status
 from kamtibmas.reports.sources import report_source
@@ -249,15 +249,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def photo(request: HttpRequest, code: str, pk: int) -> FileResponse:
     """Photos are served only through this permission-checked view, never from /media/."""
-    image = get_object_or_404(_report(request, code).photos, pk=pk).image
-    try:
-        handle = image.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    content_type = mimetypes.guess_type(image.name or "")[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(get_object_or_404(_report(request, code).photos, pk=pk).image)
 
 
 # ---- actions -----------------------------------------------------------------------------

@@ -4,12 +4,11 @@ rotating the link, the photo, and the map of posts over the forecast risk. Views
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from kamtibmas.accounts import audit
 from kamtibmas.forecasts import access
 from kamtibmas.forecasts.groups import CRIME_GROUPS, GROUP_LABELS
 from kamtibmas.geo.models import Kelurahan
+from kamtibmas.media import stored_file_response
 from kamtibmas.reports.views_staff import officer_required
 from kamtibmas.siskamling import post_map, posts, scoping
 from kamtibmas.siskamling.forms_posts import PostFilterForm, PostForm
@@ -115,17 +115,7 @@ def post_rotate_token(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def post_photo(request: HttpRequest, pk: int) -> FileResponse:
     """The post's photo, to staff who see the post (never from /media/)."""
-    photo = _post(request, pk).photo
-    if not photo:
-        raise Http404
-    try:
-        handle = photo.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    content_type = mimetypes.guess_type(photo.name or "")[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(_post(request, pk).photo)
 
 
 # ---- the map of posts over the risk surface ------------------------------------------------
